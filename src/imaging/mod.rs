@@ -1,0 +1,11 @@
+//! Pixels: decoding input images, frames in memory, regions and the masking kernels.
+
+pub mod decode;
+pub mod frame;
+pub mod mask;
+pub mod region;
+
+pub use decode::{decode, Image};
+pub use frame::FrameMut;
+pub use mask::{mask_regions, MaskStyle};
+pub use region::{regions_from_json, Region, RegionSpec, Shape};

@@ -1,0 +1,43 @@
+//! Kuronuri (黒塗り): finds and masks personal data in images before they leave the device.
+//!
+//! The same core runs natively (the `kuronuri` command, `cargo test`) and as WebAssembly in a
+//! Web Worker of the page (`src/wasm.rs`, compiled only for `wasm32`).
+//!
+//! - [`imaging`]: decoding, frames, regions and the masking kernels (the hot path);
+//! - [`export`]: encoding masked pixels into files without metadata;
+//! - [`benchmark`]: the scene that `./build.sh bench` measures, natively and in the browser;
+//! - `serve` and `cli` (native only): the static server for the page and the command line.
+
+pub mod benchmark;
+pub mod error;
+pub mod export;
+pub mod imaging;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod serve;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::Error;
+use export::ExportFormat;
+use imaging::{FrameMut, MaskStyle, Region};
+
+/// Decodes an image file, masks `regions` with `style` and encodes the result afresh as
+/// `format`. The input bytes are only read. `seed` keys the mosaic noise: pass a fresh secret
+/// random number for every call.
+pub fn redact_image(
+    bytes: &[u8],
+    regions: &[Region],
+    style: MaskStyle,
+    format: ExportFormat,
+    seed: u64,
+) -> Result<Vec<u8>, Error> {
+    let mut image = imaging::decode(bytes)?;
+    let (width, height) = (image.width, image.height);
+    let mut frame = FrameMut::packed(&mut image.rgba, width, height)?;
+    imaging::mask_regions(&mut frame, regions, style, seed);
+    export::encode(&image.rgba, width, height, format)
+}
