@@ -1,0 +1,116 @@
+//! The WebAssembly face of the core, used by `www/worker.js` (and so by `www/kuronuri.js`).
+//! Compiled only for `wasm32`; everything here is a thin translation to the core's functions.
+//!
+//! Errors reach JavaScript as `{code, message}` objects; the page translates `code`.
+
+use wasm_bindgen::prelude::*;
+
+use crate::benchmark::Scene;
+use crate::error::Error;
+use crate::export::{self, ExportFormat};
+use crate::imaging::{self, regions_from_json, FrameMut, Image, MaskStyle};
+
+fn to_js(e: Error) -> JsValue {
+    let object = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(k), &v);
+    };
+    set("code", JsValue::from_str(e.code()));
+    set("message", JsValue::from_str(&e.to_string()));
+    if let Error::TooLarge { width, height } = e {
+        set("width", JsValue::from(width));
+        set("height", JsValue::from(height));
+    }
+    object.into()
+}
+
+/// A decoded image kept in the worker while a person edits its regions.
+#[wasm_bindgen]
+pub struct Picture {
+    image: Image,
+    work: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl Picture {
+    /// Decodes PNG, JPEG (upright by its EXIF orientation) or WebP bytes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<Picture, JsValue> {
+        let image = imaging::decode(bytes).map_err(to_js)?;
+        Ok(Picture { work: Vec::new(), image })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> u32 {
+        self.image.width
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> u32 {
+        self.image.height
+    }
+
+    /// RGBA pixels of the image with `regions` (JSON) masked in `style`; the original is kept.
+    pub fn render(&mut self, regions: &str, style: &str, seed: u64) -> Result<Vec<u8>, JsValue> {
+        self.mask(regions, style, seed)?;
+        Ok(self.work.clone())
+    }
+
+    /// The masked image encoded afresh as `format` (`png`, `jpeg` or `jpeg:Q`), with no metadata.
+    pub fn export(&mut self, regions: &str, style: &str, format: &str, seed: u64) -> Result<Vec<u8>, JsValue> {
+        let format: ExportFormat = format.parse().map_err(to_js)?;
+        self.mask(regions, style, seed)?;
+        export::encode(&self.work, self.image.width, self.image.height, format).map_err(to_js)
+    }
+
+    fn mask(&mut self, regions: &str, style: &str, seed: u64) -> Result<(), JsValue> {
+        let regions = regions_from_json(regions).map_err(to_js)?;
+        let style: MaskStyle = style.parse().map_err(to_js)?;
+        self.work.clear();
+        self.work.extend_from_slice(&self.image.rgba);
+        let mut frame = FrameMut::packed(&mut self.work, self.image.width, self.image.height).map_err(to_js)?;
+        imaging::mask_regions(&mut frame, &regions, style, seed);
+        Ok(())
+    }
+}
+
+/// Decodes, masks and encodes in one call (see [`crate::redact_image`]).
+#[wasm_bindgen]
+pub fn redact(bytes: &[u8], regions: &str, style: &str, format: &str, seed: u64) -> Result<Vec<u8>, JsValue> {
+    let regions = regions_from_json(regions).map_err(to_js)?;
+    let style: MaskStyle = style.parse().map_err(to_js)?;
+    let format: ExportFormat = format.parse().map_err(to_js)?;
+    crate::redact_image(bytes, &regions, style, format, seed).map_err(to_js)
+}
+
+/// The masking benchmark's scene, for `tests/browser/bench.mjs`.
+#[wasm_bindgen]
+pub struct BenchScene(Scene);
+
+#[wasm_bindgen]
+impl BenchScene {
+    #[wasm_bindgen(constructor)]
+    pub fn new(width: u32, height: u32) -> BenchScene {
+        BenchScene(Scene::new(width, height))
+    }
+
+    pub fn covered_share(&self) -> f64 {
+        self.0.covered_share()
+    }
+
+    /// Masks every region `times` times in `style`.
+    pub fn mask(&mut self, style: &str, times: u32) -> Result<(), JsValue> {
+        let style: MaskStyle = style.parse().map_err(to_js)?;
+        for _ in 0..times {
+            self.0.mask(style);
+        }
+        Ok(())
+    }
+
+    /// Copies the whole frame `times` times.
+    pub fn copy_frame(&mut self, times: u32) {
+        for _ in 0..times {
+            self.0.copy_frame();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+// Interface text in Japanese and English. The language follows the browser unless the person
+// picks one; the choice is kept in this browser only (localStorage).
+
+const TEXT = {
+  ja: {
+    title: '黒塗り — 個人情報をこの端末の中で隠す',
+    privacy: 'ファイルはこの端末から一切送信されません。読み込み・黒塗り・保存はすべてこのブラウザの中で行われます。',
+    drop_here: '画像をここにドロップ、貼り付け(Ctrl+V)、または',
+    choose_file: 'ファイルを選ぶ',
+    formats: 'PNG・JPEG・WebP に対応(5000万画素まで)',
+    reading: '画像を読み込んでいます…',
+    loading_engine: '処理エンジンを準備しています…',
+    hint: 'ドラッグで隠す範囲を囲みます。枠はドラッグで移動、角で大きさを変更、Delete キーか × で削除できます。',
+    style: '隠し方',
+    style_fill: '塗りつぶし(文字に推奨)',
+    style_mosaic: 'モザイク',
+    style_blur: 'ぼかし',
+    style_note: '文字はモザイクやぼかしでも元に戻せないよう、元の文字を使わない乱数のブロックで隠します。',
+    format: '保存形式',
+    save: '保存',
+    saving: '保存しています…',
+    saved: '{name} を保存しました(メタデータなし)。',
+    boxes: '範囲: {n} 個',
+    clear_boxes: 'すべての範囲を消す',
+    open_other: '別の画像を開く',
+    delete_box: 'この範囲を削除',
+    no_boxes: '隠す範囲がありません。画像の上をドラッグして囲んでください。',
+    licenses: 'ライセンス',
+    err_not_an_image: '画像ファイルではありません。PNG・JPEG・WebP のファイルを選んでください。',
+    err_unsupported_format: 'この形式({detail})には対応していません。PNG・JPEG・WebP に変換してから開いてください。',
+    err_corrupt: '画像が壊れているか、途中で切れています。元のファイルを確認してください。',
+    err_empty: '画像に画素がありません(幅か高さが 0 です)。',
+    err_too_large: '画像が大きすぎます({width}×{height} 画素)。5000万画素以下に縮小してから開いてください。',
+    err_file_too_large: 'ファイルが大きすぎます({size} MB)。200 MB 以下のファイルを選んでください。',
+    err_engine: '処理エンジンを起動できませんでした。ページを再読み込みしてください。({detail})',
+    err_generic: '処理できませんでした: {detail}',
+  },
+  en: {
+    title: 'Kuronuri — hide personal data without it leaving your device',
+    privacy: 'Your files never leave this device. Opening, masking and saving all happen inside this browser.',
+    drop_here: 'Drop an image here, paste it (Ctrl+V), or',
+    choose_file: 'choose a file',
+    formats: 'PNG, JPEG and WebP, up to 50 megapixels',
+    reading: 'Reading the image…',
+    loading_engine: 'Starting the engine…',
+    hint: 'Drag on the image to mark an area to hide. Drag a box to move it, its corners to resize, and press Delete or × to remove it.',
+    style: 'Hide with',
+    style_fill: 'Solid fill (best for text)',
+    style_mosaic: 'Mosaic',
+    style_blur: 'Blur',
+    style_note: 'So that text cannot be recovered, mosaic and blur are made of random blocks, not of the text under them.',
+    format: 'Save as',
+    save: 'Save',
+    saving: 'Saving…',
+    saved: 'Saved {name} (no metadata).',
+    boxes: 'Areas: {n}',
+    clear_boxes: 'Remove all areas',
+    open_other: 'Open another image',
+    delete_box: 'Remove this area',
+    no_boxes: 'Nothing is marked yet. Drag on the image to mark an area to hide.',
+    licenses: 'Licences',
+    err_not_an_image: 'This is not an image. Choose a PNG, JPEG or WebP file.',
+    err_unsupported_format: '{detail} images are not supported. Convert it to PNG, JPEG or WebP first.',
+    err_corrupt: 'The image is damaged or cut short. Check the original file.',
+    err_empty: 'The image has no pixels (its width or height is 0).',
+    err_too_large: 'The image is too large ({width}×{height} pixels). Shrink it to 50 megapixels or less first.',
+    err_file_too_large: 'The file is too large ({size} MB). Choose a file of 200 MB or less.',
+    err_engine: 'The engine could not start. Reload the page. ({detail})',
+    err_generic: 'Could not process this: {detail}',
+  },
+};
+
+export const LANGUAGES = { ja: '日本語', en: 'English' };
+const KEY = 'kuronuri.lang';
+
+function initialLanguage() {
+  try {
+    const kept = localStorage.getItem(KEY);
+    if (kept && TEXT[kept]) return kept;
+  } catch { /* storage may be off */ }
+  const wanted = navigator.languages?.length ? navigator.languages : [navigator.language || 'en'];
+  for (const tag of wanted) {
+    const base = String(tag).toLowerCase().split('-')[0];
+    if (TEXT[base]) return base;
+  }
+  return 'en';
+}
+
+let current = initialLanguage();
+
+export function language() {
+  return current;
+}
+
+export function setLanguage(lang) {
+  if (!TEXT[lang]) return;
+  current = lang;
+  try { localStorage.setItem(KEY, lang); } catch { /* storage may be off */ }
+  translatePage();
+}
+
+/** The text for `key` in the current language, with `{name}` placeholders filled. */
+export function t(key, params = {}) {
+  const text = TEXT[current][key] ?? TEXT.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
+}
+
+/** Fills every element with `data-i18n` (text) or `data-i18n-title` / `-aria` attributes. */
+export function translatePage(root = document) {
+  document.documentElement.lang = current;
+  document.title = t('title');
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+  document.dispatchEvent(new CustomEvent('kuronuri:language'));
+}
+
+/** A message for an error from the engine (`{code, message, …}`) in the current language. */
+export function errorText(error) {
+  const code = error?.code;
+  const key = `err_${code}`;
+  if (code && (TEXT[current][key] || TEXT.en[key])) {
+    const detail = code === 'unsupported_format' ? (error.message || '').split(' ')[0] : error.message;
+    return t(key, { ...error, detail });
+  }
+  return t('err_generic', { detail: error?.message || String(error) });
+}
