@@ -26,8 +26,13 @@ pub fn decode(bytes: &[u8]) -> Result<Image, Error> {
         ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP => {}
         other => return Err(Error::UnsupportedFormat(format!("{other:?}").to_uppercase())),
     }
-    if format == ImageFormat::Png {
-        check_png_header(bytes)?;
+    match format {
+        ImageFormat::Png => check_png_header(bytes)?,
+        // The JPEG decoder fills a cut-off file with grey rather than failing: check the end.
+        ImageFormat::Jpeg if !jpeg_is_complete(bytes) => {
+            return Err(Error::Corrupt("the JPEG data ends before its end marker".into()))
+        }
+        _ => {}
     }
     let reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
@@ -65,6 +70,30 @@ fn check_png_header(bytes: &[u8]) -> Result<(), Error> {
     let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
     check_size(width, height)
+}
+
+/// Whether a JPEG's scan data is followed by its end-of-image marker. Segments before the
+/// first scan are walked by their lengths (so an EXIF thumbnail's own markers are skipped);
+/// in scan data a 0xFF byte is always followed by 0x00 or a restart marker, so 0xFF 0xD9
+/// there can only be the real end.
+pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let mut at = 2;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return false;
+        }
+        let marker = bytes[at + 1];
+        if marker == 0xFF {
+            at += 1; // fill byte
+            continue;
+        }
+        let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+        if marker == 0xDA {
+            return bytes[at + 2 + length.min(bytes.len() - at - 2)..].windows(2).any(|w| w == [0xFF, 0xD9]);
+        }
+        at += 2 + length;
+    }
+    false
 }
 
 fn corrupt(e: image::ImageError) -> Error {

@@ -275,31 +275,33 @@ impl Grid {
         let (tw, th, k) = (self.width, self.height, self.cell as f32);
         // Where an output pixel samples the grid along one axis: the lower cell and the weight
         // (of 256) of the next one.
-        let place = |i: u32, n: usize| -> (usize, u32) {
+        let place = |i: u32, n: usize| -> (usize, i32) {
             let s = ((i as f32 + 0.5) / k - 0.5).clamp(0.0, (n - 1) as f32);
             let i0 = (s as usize).min(n.saturating_sub(2));
             let frac = if n == 1 { 0.0 } else { s - i0 as f32 };
-            (i0, (frac * 256.0).round() as u32)
+            (i0, (frac * 256.0).round() as i32)
         };
-        let columns: Vec<(usize, u32)> = (0..x1 - x0).map(|x| place(x, tw)).collect();
-        let mut row = vec![[0u32; 4]; tw];
+        let columns: Vec<(u32, i32)> = (0..x1 - x0).map(|x| place(x, tw)).map(|(i, w)| (i as u32, w)).collect();
+        // One grid row interpolated vertically, in 1/256ths, and each cell's step to the next.
+        let mut row = vec![([0i32; 4], [0i32; 4]); tw];
         for s in &coverage.spans {
             let (ty, wy) = place(s.y - self.origin.1, th);
             let next = (ty + 1).min(th - 1);
             let (t0, t1) = (&self.cells[ty * tw..(ty + 1) * tw], &self.cells[next * tw..(next + 1) * tw]);
-            for ((r, p0), p1) in row.iter_mut().zip(t0).zip(t1) {
-                for c in 0..3 {
-                    r[c] = p0[c] as u32 * (256 - wy) + p1[c] as u32 * wy;
-                }
+            for (i, (p0, p1)) in t0.iter().zip(t1).enumerate() {
+                row[i].0 = [0, 1, 2, 3].map(|c| p0[c] as i32 * (256 - wy) + p1[c] as i32 * wy);
+            }
+            for i in 0..tw {
+                let right = row[(i + 1).min(tw - 1)].0;
+                let left = row[i].0;
+                row[i].1 = [0, 1, 2, 3].map(|c| right[c] - left[c]);
             }
             let out = frame.pixels_mut(s.y, s.x0, s.x1);
             let cols = &columns[(s.x0 - x0) as usize..(s.x1 - x0) as usize];
             for (o, &(tx, wx)) in out.iter_mut().zip(cols) {
-                let (l, r) = (row[tx], row[(tx + 1).min(tw - 1)]);
-                for c in 0..3 {
-                    o[c] = ((l[c] * (256 - wx) + r[c] * wx + (1 << 15)) >> 16) as u8;
-                }
-                o[3] = 255;
+                let (base, step) = &row[tx as usize];
+                let v: [i32; 4] = [0, 1, 2, 3].map(|c| (base[c] + ((step[c] * wx) >> 8) + 128) >> 8);
+                *o = [v[0] as u8, v[1] as u8, v[2] as u8, 255];
             }
         }
     }
