@@ -223,3 +223,15 @@ fn redacting_never_alters_the_input_bytes_and_masks_the_pixels() {
     assert_eq!(at(&b, 150, 60), vec![0, 0, 0, 255]);
     assert_eq!(at(&b, 5, 5), at(&a, 5, 5));
 }
+
+#[test]
+fn webp_opens() {
+    let (w, h) = (33u32, 17u32);
+    let rgba: Vec<u8> = (0..w * h).flat_map(|i| [(i % 251) as u8, 40, 200, 255]).collect();
+    let mut webp = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut webp).write_image(&rgba, w, h, image::ExtendedColorType::Rgba8).unwrap();
+    let image = decode(&webp).unwrap();
+    assert_eq!((image.width, image.height), (w, h));
+    assert_eq!(image.rgba, rgba);
+    assert!(matches!(decode(&webp[..webp.len() / 2]).unwrap_err(), Error::Corrupt(_)));
+}

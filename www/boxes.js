@@ -78,7 +78,11 @@ export class BoxEditor {
       this.selected = box.id;
       this.drag = { mode: 'create', box, start: [x, y], orig: { ...box } };
     }
-    this.layer.setPointerCapture(e.pointerId);
+    try {
+      this.layer.setPointerCapture(e.pointerId);
+    } catch {
+      // Some synthetic or already-ended pointers cannot be captured; dragging still works.
+    }
     this.#draw();
   }
 
@@ -114,7 +118,7 @@ export class BoxEditor {
     if (!this.drag) return;
     const { box } = this.drag;
     this.drag = null;
-    if (this.layer.hasPointerCapture(e.pointerId)) this.layer.releasePointerCapture(e.pointerId);
+    if (this.layer.hasPointerCapture?.(e.pointerId)) this.layer.releasePointerCapture(e.pointerId);
     if (box.w < MIN_SIZE || box.h < MIN_SIZE) {
       // A click on empty space (or a box resized to nothing): no box.
       this.boxes = this.boxes.filter((b) => b !== box);

@@ -137,6 +137,67 @@ describe('the page in headless Chromium', { timeout: 180_000 }, () => {
     await page.close();
   });
 
+  test('boxes can be moved, resized and deleted with the mouse, and drawn by touch', async () => {
+    const { page } = await openPage();
+    await page.setInputFiles('#file', shared(FIXTURE));
+    await page.waitForSelector('#editor:not([hidden])');
+    const { width, height } = readPng(shared(FIXTURE));
+    await drawBox(page, width, [100, 100, 200, 50]);
+    await drawBox(page, width, [100, 300, 120, 40]);
+    let boxes = await boxesOnPage(page, width, height);
+    assert.equal(boxes.length, 2);
+    const near = (a, b, what) => assert.ok(Math.abs(a - b) < 3, `${what}: ${a} vs ${b}`);
+    const r = await page.locator('#boxes').boundingBox();
+    const s = r.width / width;
+    const at = (x, y) => [r.x + x * s, r.y + y * s];
+
+    // Move the first box by dragging its middle 50 px right and 30 px down.
+    await page.mouse.move(...at(200, 125));
+    await page.mouse.down();
+    await page.mouse.move(...at(225, 140), { steps: 3 });
+    await page.mouse.move(...at(250, 155), { steps: 3 });
+    await page.mouse.up();
+    boxes = await boxesOnPage(page, width, height);
+    near(boxes[0].x, 150, 'moved x');
+    near(boxes[0].y, 130, 'moved y');
+    near(boxes[0].w, 200, 'width kept');
+
+    // Resize it by its bottom-right handle.
+    const handle = await page.locator('.box.selected .handle-se').boundingBox();
+    await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + handle.width / 2 + 40 * s, handle.y + handle.height / 2 + 20 * s, { steps: 4 });
+    await page.mouse.up();
+    boxes = await boxesOnPage(page, width, height);
+    near(boxes[0].w, 240, 'resized width');
+    near(boxes[0].h, 70, 'resized height');
+    near(boxes[0].x, 150, 'left edge kept');
+
+    // Delete it with the Delete key, the other with its × button.
+    await page.keyboard.press('Delete');
+    assert.equal((await boxesOnPage(page, width, height)).length, 1);
+    await page.mouse.click(...at(150, 320));
+    await page.click('.box.selected .box-delete');
+    assert.equal((await boxesOnPage(page, width, height)).length, 0);
+    assert.match(await page.textContent('#box-count'), /0/);
+
+    // A finger draws a box too (touch events turned into pointer events by the browser).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+    const [x0, y0] = at(300, 200);
+    const [x1, y1] = at(420, 260);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: x0, y: y0 }] });
+    for (let i = 1; i <= 5; i++) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: x0 + ((x1 - x0) * i) / 5, y: y0 + ((y1 - y0) * i) / 5 }] });
+    }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    boxes = await boxesOnPage(page, width, height);
+    assert.equal(boxes.length, 1, 'a box drawn by touch');
+    near(boxes[0].x, 300, 'touch x');
+    near(boxes[0].w, 120, 'touch width');
+    await page.close();
+  });
+
   test('drop and paste open images; styles and JPEG export work and carry no metadata', async () => {
     const { page, requests } = await openPage();
     const bytes = [...readFileSync(shared('eval/dev/dev_0001_gradeSheet.jpg'))];
