@@ -8,7 +8,8 @@ use wasm_bindgen::prelude::*;
 use crate::benchmark::Scene;
 use crate::error::Error;
 use crate::export::{self, ExportFormat};
-use crate::imaging::{self, regions_from_json, FrameMut, Image, MaskStyle};
+use crate::imaging::preview::Preview;
+use crate::imaging::{self, regions_from_json, FrameMut, MaskStyle};
 
 fn to_js(e: Error) -> JsValue {
     let object = js_sys::Object::new();
@@ -27,50 +28,61 @@ fn to_js(e: Error) -> JsValue {
 /// A decoded image kept in the worker while a person edits its regions.
 #[wasm_bindgen]
 pub struct Picture {
-    image: Image,
-    work: Vec<u8>,
+    preview: Preview,
 }
 
 #[wasm_bindgen]
 impl Picture {
-    /// Decodes PNG, JPEG (upright by its EXIF orientation) or WebP bytes.
+    /// Decodes PNG, JPEG (upright by its EXIF orientation) or WebP bytes. `seed` keys the
+    /// preview's mosaic noise.
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8]) -> Result<Picture, JsValue> {
+    pub fn new(bytes: &[u8], seed: u64) -> Result<Picture, JsValue> {
         let image = imaging::decode(bytes).map_err(to_js)?;
-        Ok(Picture { work: Vec::new(), image })
+        Ok(Picture { preview: Preview::new(image, seed) })
     }
 
     #[wasm_bindgen(getter)]
     pub fn width(&self) -> u32 {
-        self.image.width
+        self.preview.original().width
     }
 
     #[wasm_bindgen(getter)]
     pub fn height(&self) -> u32 {
-        self.image.height
+        self.preview.original().height
     }
 
-    /// RGBA pixels of the image with `regions` (JSON) masked in `style`; the original is kept.
-    pub fn render(&mut self, regions: &str, style: &str, seed: u64) -> Result<Vec<u8>, JsValue> {
-        self.mask(regions, style, seed)?;
-        Ok(self.work.clone())
+    /// The upright original pixels (RGBA).
+    pub fn pixels(&self) -> Vec<u8> {
+        self.preview.original().rgba.clone()
     }
 
-    /// The masked image encoded afresh as `format` (`png`, `jpeg` or `jpeg:Q`), with no metadata.
-    pub fn export(&mut self, regions: &str, style: &str, format: &str, seed: u64) -> Result<Vec<u8>, JsValue> {
-        let format: ExportFormat = format.parse().map_err(to_js)?;
-        self.mask(regions, style, seed)?;
-        export::encode(&self.work, self.image.width, self.image.height, format).map_err(to_js)
-    }
-
-    fn mask(&mut self, regions: &str, style: &str, seed: u64) -> Result<(), JsValue> {
+    /// Applies `regions` (JSON) in `style` to the preview and returns what changed as
+    /// `{x, y, width, height, rgba}`, or `undefined` when nothing did.
+    pub fn render(&mut self, regions: &str, style: &str) -> Result<JsValue, JsValue> {
         let regions = regions_from_json(regions).map_err(to_js)?;
         let style: MaskStyle = style.parse().map_err(to_js)?;
-        self.work.clear();
-        self.work.extend_from_slice(&self.image.rgba);
-        let mut frame = FrameMut::packed(&mut self.work, self.image.width, self.image.height).map_err(to_js)?;
+        let Some(rect) = self.preview.update(&regions, style) else { return Ok(JsValue::UNDEFINED) };
+        let patch = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&patch, &JsValue::from_str(k), &v);
+        set("x", rect.x0.into())?;
+        set("y", rect.y0.into())?;
+        set("width", rect.width().into())?;
+        set("height", rect.height().into())?;
+        set("rgba", js_sys::Uint8Array::from(self.preview.crop(rect).as_slice()).into())?;
+        Ok(patch.into())
+    }
+
+    /// The original with `regions` masked afresh under `seed`, encoded as `format` (`png`,
+    /// `jpeg` or `jpeg:Q`) with no metadata.
+    pub fn export(&self, regions: &str, style: &str, format: &str, seed: u64) -> Result<Vec<u8>, JsValue> {
+        let regions = regions_from_json(regions).map_err(to_js)?;
+        let style: MaskStyle = style.parse().map_err(to_js)?;
+        let format: ExportFormat = format.parse().map_err(to_js)?;
+        let original = self.preview.original();
+        let mut rgba = original.rgba.clone();
+        let mut frame = FrameMut::packed(&mut rgba, original.width, original.height).map_err(to_js)?;
         imaging::mask_regions(&mut frame, &regions, style, seed);
-        Ok(())
+        export::encode(&rgba, original.width, original.height, format).map_err(to_js)
     }
 }
 

@@ -9,7 +9,7 @@ const STYLES: [MaskStyle; 3] = [MaskStyle::Fill([10, 200, 30]), MaskStyle::Mosai
 
 /// A frame of `height` rows of `stride` bytes filled with a pattern, the bytes past each row's
 /// pixels included (they must never change).
-fn patterned(width: u32, height: u32, stride: usize) -> Vec<u8> {
+fn patterned(height: u32, stride: usize) -> Vec<u8> {
     (0..stride * height as usize).map(|i| (i * 7 + i / 13) as u8).collect()
 }
 
@@ -74,7 +74,7 @@ proptest! {
         regions in prop::collection::vec(arb_region(), 0..4), style in 0usize..3, seed in any::<u64>(),
     ) {
         let stride = width as usize * 4 + extra;
-        let before = patterned(width, height, stride);
+        let before = patterned(height, stride);
         let mut after = before.clone();
         let mut frame = FrameMut::new(&mut after, width, height, stride).unwrap();
         mask_regions(&mut frame, &regions, STYLES[style], seed);
@@ -100,7 +100,7 @@ proptest! {
 #[test]
 fn mosaic_blocks_are_uniform_but_for_the_noise() {
     let (w, h) = (300, 120);
-    let mut buf = patterned(w, h, w as usize * 4);
+    let mut buf = patterned(h, w as usize * 4);
     let region = Region::rect(20.0, 30.0, 240.0, 40.0).with_padding(0.0);
     let block = block_size(40.0) as usize;
     assert_eq!(block, 20);
@@ -155,7 +155,7 @@ fn regions_at_the_edges_outside_huge_overlapping_and_empty() {
     let (w, h) = (64, 48);
     for style in STYLES {
         // Wholly outside, and empty: nothing changes.
-        let before = patterned(w, h, w as usize * 4);
+        let before = patterned(h, w as usize * 4);
         let mut buf = before.clone();
         let regions = [Region::rect(-100.0, -100.0, 20.0, 20.0), Region::rect(200.0, 10.0, 5.0, 5.0), Region::rect(10.0, 10.0, 0.0, 0.0)];
         mask_regions(&mut FrameMut::packed(&mut buf, w, h).unwrap(), &regions, style, 1);

@@ -59,8 +59,8 @@ async function render() {
     do {
       state.dirty = false;
       const k = await getEngine();
-      const image = await k.renderImage({ regions: regions(), style: state.style });
-      ui.canvas.getContext('2d').putImageData(image, 0, 0);
+      const patch = await k.renderImage({ regions: regions(), style: state.style });
+      if (patch) ui.canvas.getContext('2d').putImageData(patch.pixels, patch.x, patch.y);
     } while (state.dirty);
   } catch (e) {
     showMessage(errorText(e));

@@ -113,11 +113,17 @@ export class Kuronuri {
     return { width, height, pixels: new ImageData(new Uint8ClampedArray(rgba), width, height) };
   }
 
-  /** The open image with `regions` masked in `style`, as ImageData (for a live preview). */
+  /**
+   * Masks `regions` of the open image in `style` for a live preview, re-masking only what
+   * changed since the last call. Returns the changed rectangle as `{x, y, pixels}` (ImageData
+   * to draw at x, y), or null when nothing changed.
+   */
   async renderImage({ boxes = [], regions = [], style = 'fill' } = {}) {
     const all = [...toRegions(boxes), ...toRegions(regions)];
-    const { width, height, rgba } = await this.#call('render', { regions: JSON.stringify(all), style });
-    return new ImageData(new Uint8ClampedArray(rgba), width, height);
+    const patch = await this.#call('render', { regions: JSON.stringify(all), style });
+    if (!patch) return null;
+    const { x, y, width, height, rgba } = patch;
+    return { x, y, pixels: new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height) };
   }
 
   /** The open image masked and encoded as a new file (see `redactImage`). */

@@ -31,14 +31,14 @@ const ops = {
     const bytes = await bytesOf(blob);
     picture?.free();
     picture = null;
-    picture = new Picture(bytes);
-    const rgba = picture.render('[]', 'fill', 0n);
+    picture = new Picture(bytes, seed());
+    const rgba = picture.pixels();
     return { value: { width: picture.width, height: picture.height, rgba: rgba.buffer }, transfer: [rgba.buffer] };
   },
   async render({ regions, style }) {
-    const p = requirePicture();
-    const rgba = p.render(regions, style, seed());
-    return { value: { width: p.width, height: p.height, rgba: rgba.buffer }, transfer: [rgba.buffer] };
+    const patch = requirePicture().render(regions, style);
+    if (!patch) return null;
+    return { value: patch, transfer: [patch.rgba.buffer] };
   },
   async export({ regions, style, format }) {
     const bytes = requirePicture().export(regions, style, format, seed());

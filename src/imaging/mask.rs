@@ -80,16 +80,26 @@ pub fn mask_regions(frame: &mut FrameMut, regions: &[Region], style: MaskStyle, 
     let mut scratch = Vec::new();
     for (index, region) in regions.iter().enumerate() {
         let coverage = region.coverage(frame.width(), frame.height());
-        if coverage.is_empty() {
-            continue;
-        }
-        let key = mix(seed, index as u64);
-        match style {
-            MaskStyle::Fill(rgb) => fill(frame, &coverage, rgb),
-            MaskStyle::Mosaic => noisy_mosaic(frame, &coverage, block_size(region.height()), key),
-            MaskStyle::Blur => noisy_blur(frame, &coverage, block_size(region.height()), key, &mut scratch),
-        }
+        mask_coverage(frame, &coverage, region.height(), style, mix(seed, index as u64), &mut scratch);
     }
+}
+
+/// Masks the pixels of one region's coverage. `height` is the region's height (it sets the
+/// block size); `key` keys the noise. Reads and writes nothing outside the coverage's bounds.
+pub fn mask_coverage(frame: &mut FrameMut, coverage: &Coverage, height: f32, style: MaskStyle, key: u64, scratch: &mut Vec<[u8; 4]>) {
+    if coverage.is_empty() {
+        return;
+    }
+    match style {
+        MaskStyle::Fill(rgb) => fill(frame, coverage, rgb),
+        MaskStyle::Mosaic => noisy_mosaic(frame, coverage, block_size(height), key),
+        MaskStyle::Blur => noisy_blur(frame, coverage, block_size(height), key, scratch),
+    }
+}
+
+/// The noise key of the region at `index` under `seed`, as [`mask_regions`] uses it.
+pub fn region_key(seed: u64, index: usize) -> u64 {
+    mix(seed, index as u64)
 }
 
 /// Writes an opaque colour over every covered pixel.

@@ -3,6 +3,7 @@
 pub mod decode;
 pub mod frame;
 pub mod mask;
+pub mod preview;
 pub mod region;
 
 pub use decode::{decode, Image};

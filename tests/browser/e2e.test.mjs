@@ -106,6 +106,10 @@ describe('the page in headless Chromium', { timeout: 180_000 }, () => {
     assert.equal(boxes.length, 1, 'one box drawn');
     await page.waitForSelector('body:not([data-rendering])');
     await page.screenshot({ path: path.join(OUT, 'page-box-drawn.png') });
+    // The live preview on the page shows the box masked.
+    const shown = await page.$eval('#view', (c, [x, y]) => [...c.getContext('2d').getImageData(x, y, 1, 1).data],
+      [Math.round(boxes[0].x + boxes[0].w / 2), Math.round(boxes[0].y + boxes[0].h / 2)]);
+    assert.deepEqual(shown, [0, 0, 0, 255], 'preview not masked');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
     const savedPath = path.join(OUT, 'saved.png');
