@@ -35,6 +35,11 @@ setup() {
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    say "installing Node.js for the browser tests"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
   command -v cargo >/dev/null || { say "cargo (rustup) is missing: install Rust first"; exit 1; }
   [ -f Cargo.lock ] || cargo generate-lockfile --quiet
   local want have
