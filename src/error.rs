@@ -21,6 +21,8 @@ pub enum Error {
     BadFrame(String),
     Encode(String),
     Io(String),
+    /// A model is missing, damaged or failed to run.
+    Model(String),
 }
 
 impl Error {
@@ -38,6 +40,7 @@ impl Error {
             Error::BadFrame(_) => "bad_frame",
             Error::Encode(_) => "encode",
             Error::Io(_) => "io",
+            Error::Model(_) => "model",
         }
     }
 }
@@ -60,6 +63,7 @@ impl fmt::Display for Error {
             Error::BadFrame(why) => write!(f, "bad frame: {why}"),
             Error::Encode(why) => write!(f, "could not encode the image: {why}"),
             Error::Io(why) => write!(f, "{why}"),
+            Error::Model(why) => write!(f, "{why}"),
         }
     }
 }

@@ -9,8 +9,10 @@
 //! - `serve` and `cli` (native only): the static server for the page and the command line.
 
 pub mod benchmark;
+pub mod detection;
 pub mod error;
 pub mod export;
+pub mod geometry;
 pub mod imaging;
 
 #[cfg(not(target_arch = "wasm32"))]

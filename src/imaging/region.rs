@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::geometry::{convex_hull, min_width, polygon_area};
 
 /// Default padding, as a share of the region's height.
 pub const DEFAULT_PADDING: f32 = 0.15;
@@ -241,66 +242,6 @@ impl Coverage {
         let x1 = self.spans.iter().map(|s| s.x1).max()?;
         Some((x0, first.y, x1, last.y + 1))
     }
-}
-
-/// Andrew's monotone chain; returns the hull counter-clockwise (in a y-up sense) without
-/// repeated points. Fewer than three distinct points come back as they are (deduplicated).
-fn convex_hull(mut points: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
-    points.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
-    points.dedup();
-    if points.len() < 3 {
-        return points;
-    }
-    let cross = |o: [f64; 2], a: [f64; 2], b: [f64; 2]| (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-    let mut hull: Vec<[f64; 2]> = Vec::with_capacity(points.len() * 2);
-    for pass in 0..2 {
-        let start = hull.len();
-        let iter: Box<dyn Iterator<Item = &[f64; 2]>> =
-            if pass == 0 { Box::new(points.iter()) } else { Box::new(points.iter().rev()) };
-        for &p in iter {
-            while hull.len() >= start + 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0 {
-                hull.pop();
-            }
-            hull.push(p);
-        }
-        hull.pop();
-    }
-    hull
-}
-
-fn polygon_area(poly: &[[f64; 2]]) -> f64 {
-    let mut twice = 0.0;
-    for i in 0..poly.len() {
-        let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
-        twice += a[0] * b[1] - b[0] * a[1];
-    }
-    twice.abs() / 2.0
-}
-
-/// The smallest width of a convex polygon over the directions normal to its edges (the
-/// minimum caliper width). Zero for fewer than three points.
-fn min_width(hull: &[[f64; 2]]) -> f64 {
-    if hull.len() < 3 {
-        return 0.0;
-    }
-    let mut best = f64::INFINITY;
-    for i in 0..hull.len() {
-        let (a, b) = (hull[i], hull[(i + 1) % hull.len()]);
-        let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-        let len = (dx * dx + dy * dy).sqrt();
-        if len == 0.0 {
-            continue;
-        }
-        let (nx, ny) = (-dy / len, dx / len);
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for p in hull {
-            let d = p[0] * nx + p[1] * ny;
-            lo = lo.min(d);
-            hi = hi.max(d);
-        }
-        best = best.min(hi - lo);
-    }
-    if best.is_finite() { best } else { 0.0 }
 }
 
 #[cfg(test)]

@@ -1,0 +1,3 @@
+//! Finding things in pixels. So far: reading text ([`ocr`]).
+
+pub mod ocr;

@@ -1,0 +1,293 @@
+//! Text detection: where the lines of text are.
+//!
+//! The image is scaled (see [`choose_scale`]), cut into overlapping tiles that the DBNet model
+//! reads one by one (so memory stays bounded and tiles can be spread over workers), and the
+//! tiles' probability maps are merged into one map of the scaled image. Pixels above
+//! [`BINARY_THRESHOLD`] form connected components; each component with a mean probability of at
+//! least [`BOX_THRESHOLD`] becomes the minimum-area rectangle around it, grown by the "unclip"
+//! distance (DBNet predicts a shrunken core of each line), and is mapped back to the image.
+
+use rten::Model;
+use rten_tensor::prelude::*;
+use rten_tensor::NdTensor;
+
+use crate::error::Error;
+use crate::geometry::{convex_hull, min_area_rect};
+use crate::imaging::Image;
+
+use super::Quad;
+
+pub const BINARY_THRESHOLD: f32 = 0.3;
+pub const BOX_THRESHOLD: f32 = 0.5;
+/// How far a detected core is grown: area × ratio / perimeter (PaddleOCR's default ratio).
+pub const UNCLIP_RATIO: f64 = 1.5;
+/// Tile side at the model's scale (a multiple of 32) and the overlap between tiles.
+pub const TILE: u32 = 1024;
+pub const OVERLAP: u32 = 96;
+/// The longest side the detector sees unless the image is smaller.
+pub const MAX_SIDE: u32 = 2048;
+
+const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+const STD: [f32; 3] = [0.229, 0.224, 0.225];
+
+/// The scale at which the detector reads an image: full size up to [`MAX_SIDE`], shrunk to it
+/// beyond.
+pub fn choose_scale(width: u32, height: u32) -> f32 {
+    let side = width.max(height) as f32;
+    (MAX_SIDE as f32 / side).min(1.0)
+}
+
+/// A probability map over the scaled image.
+pub struct ProbabilityMap {
+    pub width: u32,
+    pub height: u32,
+    pub data: Vec<f32>,
+}
+
+/// RGB pixels of `image` resized to `width × height`: each output pixel the mean of the
+/// source pixels under it when shrinking, the nearest source pixel when not.
+pub fn resize_rgb(image: &Image, width: u32, height: u32) -> Vec<u8> {
+    let (sw, sh) = (image.width as usize, image.height as usize);
+    let (w, h) = (width as usize, height as usize);
+    let mut out = Vec::with_capacity(w * h * 3);
+    let fx = sw as f64 / w as f64;
+    let fy = sh as f64 / h as f64;
+    for y in 0..h {
+        let (y0, y1) = ((y as f64 * fy) as usize, (((y + 1) as f64 * fy).ceil() as usize).clamp(1, sh));
+        let y0 = y0.min(y1 - 1);
+        for x in 0..w {
+            let (x0, x1) = ((x as f64 * fx) as usize, (((x + 1) as f64 * fx).ceil() as usize).clamp(1, sw));
+            let x0 = x0.min(x1 - 1);
+            let mut sum = [0u32; 3];
+            for yy in y0..y1 {
+                let row = &image.rgba[(yy * sw + x0) * 4..(yy * sw + x1) * 4];
+                for p in row.chunks_exact(4) {
+                    sum[0] += p[0] as u32;
+                    sum[1] += p[1] as u32;
+                    sum[2] += p[2] as u32;
+                }
+            }
+            let n = ((y1 - y0) * (x1 - x0)) as u32;
+            out.extend_from_slice(&[(sum[0] / n) as u8, (sum[1] / n) as u8, (sum[2] / n) as u8]);
+        }
+    }
+    out
+}
+
+/// Where tiles of at most `tile` start along a side of `len`, overlapping by `overlap`.
+pub fn tile_starts(len: u32, tile: u32, overlap: u32) -> Vec<u32> {
+    if len <= tile {
+        return vec![0];
+    }
+    let step = tile - overlap;
+    let mut starts: Vec<u32> = (0..).map(|i| i * step).take_while(|&s| s + tile < len).collect();
+    starts.push(len - tile);
+    starts
+}
+
+/// Runs the detector over the scaled image `rgb` (`width × height`) tile by tile.
+pub fn probability_map(model: &Model, rgb: &[u8], width: u32, height: u32) -> Result<ProbabilityMap, Error> {
+    let mut map = ProbabilityMap { width, height, data: vec![0.0; (width * height) as usize] };
+    for &ty in &tile_starts(height, TILE, OVERLAP) {
+        for &tx in &tile_starts(width, TILE, OVERLAP) {
+            let (tw, th) = ((width - tx).min(TILE), (height - ty).min(TILE));
+            let probs = run_tile(model, rgb, width, (tx, ty, tw, th))?;
+            let pw = tw.next_multiple_of(32) as usize;
+            for y in 0..th as usize {
+                let dst = &mut map.data[(ty as usize + y) * width as usize + tx as usize..][..tw as usize];
+                for (d, s) in dst.iter_mut().zip(&probs[y * pw..y * pw + tw as usize]) {
+                    *d = d.max(*s);
+                }
+            }
+        }
+    }
+    Ok(map)
+}
+
+/// The detector's probabilities for one tile, padded to multiples of 32 (row length is the
+/// padded width).
+fn run_tile(model: &Model, rgb: &[u8], width: u32, (tx, ty, tw, th): (u32, u32, u32, u32)) -> Result<Vec<f32>, Error> {
+    let (pw, ph) = (tw.next_multiple_of(32) as usize, th.next_multiple_of(32) as usize);
+    let plane = pw * ph;
+    // Padding is the normalised value 0 (the mean colour). Channels in BGR order, as PaddleOCR's
+    // models were trained on OpenCV images.
+    let mut input = vec![0f32; 3 * plane];
+    for y in 0..th as usize {
+        let src = &rgb[((ty as usize + y) * width as usize + tx as usize) * 3..][..tw as usize * 3];
+        for (x, p) in src.chunks_exact(3).enumerate() {
+            for (c, &v) in [p[2], p[1], p[0]].iter().enumerate() {
+                input[c * plane + y * pw + x] = (v as f32 / 255.0 - MEAN[c]) / STD[c];
+            }
+        }
+    }
+    let tensor = NdTensor::from_data([1, 3, ph, pw], input);
+    let output = model.run_one(tensor.into(), None).map_err(|e| Error::Model(format!("text detection failed: {e}")))?;
+    let probs: NdTensor<f32, 4> = output.try_into().map_err(|e| Error::Model(format!("text detection output: {e:?}")))?;
+    let shape = probs.shape();
+    if shape[2] != ph || shape[3] != pw {
+        return Err(Error::Model(format!("text detection output is {shape:?}, expected [1, 1, {ph}, {pw}]")));
+    }
+    Ok(probs.to_vec())
+}
+
+/// A candidate line found in the probability map, in the map's pixels.
+struct Component {
+    /// For each row the component touches: (y, leftmost x, rightmost x).
+    rows: Vec<(u32, u32, u32)>,
+    score: f32,
+}
+
+/// Connected components (8-neighbours) of the pixels above the threshold.
+fn components(map: &ProbabilityMap) -> Vec<Component> {
+    let (w, h) = (map.width as usize, map.height as usize);
+    let mut seen = vec![false; w * h];
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..w * h {
+        if seen[start] || map.data[start] <= BINARY_THRESHOLD {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut extent: std::collections::BTreeMap<u32, (u32, u32)> = Default::default();
+        let (mut sum, mut n) = (0f64, 0usize);
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            sum += map.data[i] as f64;
+            n += 1;
+            let e = extent.entry(y as u32).or_insert((x as u32, x as u32));
+            e.0 = e.0.min(x as u32);
+            e.1 = e.1.max(x as u32);
+            for dy in -1i64..=1 {
+                for dx in -1i64..=1 {
+                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                    if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                        continue;
+                    }
+                    let j = ny as usize * w + nx as usize;
+                    if !seen[j] && map.data[j] > BINARY_THRESHOLD {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        out.push(Component { rows: extent.into_iter().map(|(y, (a, b))| (y, a, b)).collect(), score: (sum / n as f64) as f32 });
+    }
+    out
+}
+
+/// Orders a rectangle's corners in reading order (see [`Quad`]). Lines whose long side is
+/// nearer vertical and at least 1.5 times the short one are vertical (read top to bottom);
+/// everything else is read left to right.
+pub fn reading_order(center: [f64; 2], long_axis: [f64; 2], long: f64, short: f64) -> Quad {
+    let (mut e, mut along, mut across) = (long_axis, long, short);
+    let vertical = e[1].abs() > e[0].abs() && long >= 1.5 * short;
+    if !vertical && e[1].abs() > e[0].abs() {
+        // A short, upright box (one or two characters): read across the long side.
+        e = [e[1], -e[0]];
+        std::mem::swap(&mut along, &mut across);
+    }
+    // Point the reading axis right (horizontal) or down (vertical).
+    if (vertical && e[1] < 0.0) || (!vertical && e[0] < 0.0) {
+        e = [-e[0], -e[1]];
+    }
+    // "Down" in the reading frame: the line's bottom (for vertical lines, its left side).
+    let n = [-e[1], e[0]];
+    let (hl, hs) = (along / 2.0, across / 2.0);
+    let at = |a: f64, b: f64| [(center[0] + e[0] * a + n[0] * b) as f32, (center[1] + e[1] * a + n[1] * b) as f32];
+    [at(-hl, -hs), at(hl, -hs), at(hl, hs), at(-hl, hs)]
+}
+
+/// Text-line quads in the coordinates of the original image, from a probability map made at
+/// `scale`.
+pub fn quads_from_map(map: &ProbabilityMap, scale: f32) -> Vec<Quad> {
+    let mut quads = Vec::new();
+    for c in components(map) {
+        if c.score < BOX_THRESHOLD {
+            continue;
+        }
+        let mut points = Vec::with_capacity(c.rows.len() * 4);
+        for &(y, x0, x1) in &c.rows {
+            let (y, x0, x1) = (y as f64, x0 as f64, x1 as f64 + 1.0);
+            points.extend_from_slice(&[[x0, y], [x1, y], [x0, y + 1.0], [x1, y + 1.0]]);
+        }
+        let Some((corners, a, b)) = min_area_rect(&convex_hull(points)) else { continue };
+        if a.min(b) < 2.0 {
+            continue;
+        }
+        let d = a * b * UNCLIP_RATIO / (2.0 * (a + b));
+        let center = [(corners[0][0] + corners[2][0]) / 2.0, (corners[0][1] + corners[2][1]) / 2.0];
+        // Side 0→1 has length `a`.
+        let ax = [(corners[1][0] - corners[0][0]) / a, (corners[1][1] - corners[0][1]) / a];
+        let (long_axis, long, short) = if a >= b { (ax, a + 2.0 * d, b + 2.0 * d) } else { ([-ax[1], ax[0]], b + 2.0 * d, a + 2.0 * d) };
+        let s = scale as f64;
+        let quad = reading_order([center[0] / s, center[1] / s], long_axis, long / s, short / s);
+        quads.push(quad);
+    }
+    // Top to bottom, then left to right.
+    quads.sort_by(|p, q| (p[0][1] + p[3][1]).total_cmp(&(q[0][1] + q[3][1])).then(p[0][0].total_cmp(&q[0][0])));
+    quads
+}
+
+/// Finds the text lines of `image`, reading it at `scale`.
+pub fn detect_lines(model: &Model, image: &Image, scale: f32) -> Result<Vec<Quad>, Error> {
+    let width = ((image.width as f32 * scale).round() as u32).max(1);
+    let height = ((image.height as f32 * scale).round() as u32).max(1);
+    let rgb = if width == image.width && height == image.height {
+        image.rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect()
+    } else {
+        resize_rgb(image, width, height)
+    };
+    let map = probability_map(model, &rgb, width, height)?;
+    let sx = width as f32 / image.width as f32;
+    Ok(quads_from_map(&map, sx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_cover_the_side_and_overlap() {
+        assert_eq!(tile_starts(800, 1024, 96), vec![0]);
+        assert_eq!(tile_starts(1024, 1024, 96), vec![0]);
+        let starts = tile_starts(3000, 1024, 96);
+        assert_eq!(*starts.last().unwrap() + 1024, 3000);
+        for pair in starts.windows(2) {
+            assert!(pair[1] - pair[0] <= 1024 - 96);
+        }
+    }
+
+    #[test]
+    fn quads_read_left_to_right_and_top_to_bottom() {
+        let q = reading_order([100.0, 50.0], [-1.0, 0.0], 200.0, 20.0);
+        assert_eq!(q[0], [0.0, 40.0]);
+        assert_eq!(q[2], [200.0, 60.0]);
+        // A tall line is vertical: it starts at the top, its "bottom" edge is on the left.
+        let q = reading_order([50.0, 100.0], [0.0, -1.0], 200.0, 20.0);
+        assert_eq!(q[0], [60.0, 0.0]);
+        assert_eq!(q[1], [60.0, 200.0]);
+        assert_eq!(q[3], [40.0, 0.0]);
+        // A short upright box (one character) is read across.
+        let q = reading_order([50.0, 50.0], [0.0, 1.0], 24.0, 20.0);
+        assert_eq!(q[0], [40.0, 38.0]);
+    }
+
+    #[test]
+    fn a_blob_in_the_map_becomes_one_grown_quad() {
+        let (w, h) = (100u32, 40u32);
+        let mut map = ProbabilityMap { width: w, height: h, data: vec![0.0; 4000] };
+        for y in 15..25 {
+            for x in 20..80 {
+                map.data[y * 100 + x] = 0.9;
+            }
+        }
+        let quads = quads_from_map(&map, 0.5);
+        assert_eq!(quads.len(), 1);
+        let q = quads[0];
+        // 60 × 10 core grown by 60·10·1.5/140 ≈ 6.4 on each side, then doubled by the scale.
+        assert!((q[0][0] - 2.0 * (20.0 - 6.43)).abs() < 0.5, "{q:?}");
+        assert!((q[2][1] - 2.0 * (25.0 + 6.43)).abs() < 0.5, "{q:?}");
+    }
+}

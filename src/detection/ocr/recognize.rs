@@ -1,0 +1,247 @@
+//! Text recognition: what each detected line says, and where each character is.
+//!
+//! Each line quad is sampled into a straight strip [`HEIGHT`] pixels high (its reading
+//! direction left to right, so vertical lines come out turned), strips of similar width are
+//! read in batches by the CTC model, and the output is decoded greedily: the most likely symbol
+//! at each time step, repeats merged, blanks dropped. A character's place is the run of time
+//! steps it won, widened to the midpoints between its neighbours, mapped back along the quad.
+
+use rten::Model;
+use rten_tensor::prelude::*;
+use rten_tensor::NdTensor;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::Error;
+use crate::imaging::Image;
+
+use super::{OcrChar, Quad, TextLine};
+
+/// Strip height the recogniser expects.
+pub const HEIGHT: usize = 48;
+/// Widest strip, in pixels (a line longer than 60 times its height is squeezed).
+pub const MAX_WIDTH: usize = HEIGHT * 60;
+/// Pixels (width × height summed over a batch) per recogniser run.
+const BATCH_PIXELS: usize = HEIGHT * 6000;
+const MAX_BATCH: usize = 16;
+/// Lines read with less confidence are read again upside down.
+pub const RETRY_BELOW: f32 = 0.75;
+
+/// A line strip ready for the model: planar BGR, normalised to -1..1, `width × HEIGHT`.
+struct Strip {
+    width: usize,
+    data: Vec<f32>,
+}
+
+fn lerp(a: [f32; 2], b: [f32; 2], t: f32) -> [f32; 2] {
+    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
+}
+
+fn distance(a: [f32; 2], b: [f32; 2]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+/// The strip width for a quad: its length scaled to the strip height.
+fn strip_width(q: &Quad) -> usize {
+    let len = (distance(q[0], q[1]) + distance(q[3], q[2])) / 2.0;
+    let height = ((distance(q[0], q[3]) + distance(q[1], q[2])) / 2.0).max(1.0);
+    ((len / height * HEIGHT as f32).round() as usize).clamp(HEIGHT / 3, MAX_WIDTH)
+}
+
+/// Samples the quad into a strip (bilinear), reading direction left to right.
+fn crop(image: &Image, q: &Quad) -> Strip {
+    let width = strip_width(q);
+    let plane = width * HEIGHT;
+    let mut data = vec![0f32; 3 * plane];
+    let (iw, ih) = (image.width as i64, image.height as i64);
+    let px = |x: i64, y: i64| -> [f32; 3] {
+        let (x, y) = (x.clamp(0, iw - 1), y.clamp(0, ih - 1));
+        let i = ((y * iw + x) * 4) as usize;
+        [image.rgba[i] as f32, image.rgba[i + 1] as f32, image.rgba[i + 2] as f32]
+    };
+    for v in 0..HEIGHT {
+        let t = (v as f32 + 0.5) / HEIGHT as f32;
+        let (left, right) = (lerp(q[0], q[3], t), lerp(q[1], q[2], t));
+        for u in 0..width {
+            let p = lerp(left, right, (u as f32 + 0.5) / width as f32);
+            let (fx, fy) = (p[0] - 0.5, p[1] - 0.5);
+            let (x0, y0) = (fx.floor(), fy.floor());
+            let (ax, ay) = (fx - x0, fy - y0);
+            let (x0, y0) = (x0 as i64, y0 as i64);
+            let (a, b, c, d) = (px(x0, y0), px(x0 + 1, y0), px(x0, y0 + 1), px(x0 + 1, y0 + 1));
+            for ch in 0..3 {
+                let top = a[ch] + (b[ch] - a[ch]) * ax;
+                let bottom = c[ch] + (d[ch] - c[ch]) * ax;
+                let value = top + (bottom - top) * ay;
+                // BGR order, scaled to -1..1.
+                data[(2 - ch) * plane + v * width + u] = value / 127.5 - 1.0;
+            }
+        }
+    }
+    Strip { width, data }
+}
+
+/// One character as decoded: its symbol, probability and the time steps it won.
+struct Decoded {
+    symbol: usize,
+    prob: f32,
+    first: usize,
+    last: usize,
+}
+
+/// Greedy CTC decoding of `steps` time steps of `classes` probabilities.
+fn ctc_greedy(probs: &[f32], steps: usize, classes: usize) -> Vec<Decoded> {
+    let mut out: Vec<Decoded> = Vec::new();
+    let mut previous = 0usize;
+    for t in 0..steps {
+        let row = &probs[t * classes..(t + 1) * classes];
+        let (best, p) = row.iter().enumerate().fold((0, f32::MIN), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
+        if best != 0 {
+            if best == previous {
+                if let Some(last) = out.last_mut() {
+                    last.last = t;
+                    last.prob = last.prob.max(p);
+                }
+            } else {
+                out.push(Decoded { symbol: best, prob: p, first: t, last: t });
+            }
+        }
+        previous = best;
+    }
+    out
+}
+
+/// Turns decoded symbols of a strip into a line with character quads. `step` is the strip
+/// width per time step.
+fn to_line(decoded: &[Decoded], alphabet: &[String], quad: &Quad, width: usize, step: f32) -> Option<TextLine> {
+    let centers: Vec<f32> = decoded.iter().map(|d| (d.first + d.last + 1) as f32 / 2.0 * step).collect();
+    let mut chars = Vec::with_capacity(decoded.len());
+    for (i, d) in decoded.iter().enumerate() {
+        let text = alphabet.get(d.symbol)?.clone();
+        // Edges: midpoints between neighbours; at the ends, half the neighbouring gap (or the
+        // run of steps itself, padded by one step, for a lone character).
+        let own = ((d.first as f32 - 1.0) * step, (d.last as f32 + 2.0) * step);
+        let left = if i > 0 { (centers[i - 1] + centers[i]) / 2.0 } else if decoded.len() > 1 { own.0.min(centers[0] - (centers[1] - centers[0]) / 2.0) } else { own.0 };
+        let right = if i + 1 < decoded.len() {
+            (centers[i] + centers[i + 1]) / 2.0
+        } else if i > 0 {
+            own.1.max(centers[i] + (centers[i] - centers[i - 1]) / 2.0)
+        } else {
+            own.1
+        };
+        let (t0, t1) = ((left / width as f32).clamp(0.0, 1.0), (right / width as f32).clamp(0.0, 1.0));
+        let q = [lerp(quad[0], quad[1], t0), lerp(quad[0], quad[1], t1), lerp(quad[3], quad[2], t1), lerp(quad[3], quad[2], t0)];
+        chars.push(OcrChar { text, quad: q, confidence: d.prob });
+    }
+    let text: String = chars.iter().map(|c| c.text.as_str()).collect::<String>().nfc().collect();
+    if text.trim().is_empty() {
+        return None;
+    }
+    let confidence = chars.iter().map(|c| c.confidence).sum::<f32>() / chars.len() as f32;
+    Some(TextLine { text, confidence, quad: *quad, chars })
+}
+
+/// Reads strips in batches; returns for each its decoded symbols and the strip width per step.
+fn recognize(model: &Model, strips: &[Strip]) -> Result<Vec<(Vec<Decoded>, f32)>, Error> {
+    let mut order: Vec<usize> = (0..strips.len()).collect();
+    order.sort_by_key(|&i| strips[i].width);
+    let mut results: Vec<Option<(Vec<Decoded>, f32)>> = (0..strips.len()).map(|_| None).collect();
+    let mut at = 0;
+    while at < order.len() {
+        // Strips in width order: grow the batch while it stays within the pixel budget.
+        let mut end = at + 1;
+        while end < order.len() && end - at < MAX_BATCH && strips[order[end]].width * (end - at + 1) * HEIGHT <= BATCH_PIXELS {
+            end += 1;
+        }
+        let batch = &order[at..end];
+        let width = batch.iter().map(|&i| strips[i].width).max().unwrap();
+        let plane = width * HEIGHT;
+        let mut input = vec![0f32; batch.len() * 3 * plane];
+        for (b, &i) in batch.iter().enumerate() {
+            let s = &strips[i];
+            for c in 0..3 {
+                for y in 0..HEIGHT {
+                    let src = &s.data[c * s.width * HEIGHT + y * s.width..][..s.width];
+                    input[(b * 3 + c) * plane + y * width..][..s.width].copy_from_slice(src);
+                }
+            }
+        }
+        let tensor = NdTensor::from_data([batch.len(), 3, HEIGHT, width], input);
+        let output = model.run_one(tensor.into(), None).map_err(|e| Error::Model(format!("text recognition failed: {e}")))?;
+        let probs: NdTensor<f32, 3> = output.try_into().map_err(|e| Error::Model(format!("text recognition output: {e:?}")))?;
+        let [_, steps, classes] = probs.shape();
+        let probs = probs.to_vec();
+        let step = width as f32 / steps as f32;
+        for (b, &i) in batch.iter().enumerate() {
+            // Only the steps over the strip itself, not its padding.
+            let own = ((strips[i].width as f32 / step).ceil() as usize).min(steps);
+            let decoded = ctc_greedy(&probs[b * steps * classes..][..own * classes], own, classes);
+            results[i] = Some((decoded, step));
+        }
+        at = end;
+    }
+    Ok(results.into_iter().map(|r| r.expect("every strip read")).collect())
+}
+
+/// A quad turned half a turn (its reading start moved to the other end).
+fn upside_down(q: &Quad) -> Quad {
+    [q[2], q[3], q[0], q[1]]
+}
+
+/// Reads every quad of `image`. Lines read with confidence under [`RETRY_BELOW`] are read again
+/// upside down, and the better reading is kept.
+pub fn read_lines(model: &Model, alphabet: &[String], image: &Image, quads: &[Quad], progress: &mut dyn FnMut(usize, usize)) -> Result<Vec<TextLine>, Error> {
+    let total = quads.len();
+    let mut lines: Vec<Option<TextLine>> = Vec::with_capacity(total);
+    // Chunks keep memory bounded and let progress be reported.
+    for chunk in quads.chunks(64) {
+        let strips: Vec<Strip> = chunk.iter().map(|q| crop(image, q)).collect();
+        for ((decoded, step), (q, s)) in recognize(model, &strips)?.iter().zip(chunk.iter().zip(&strips)) {
+            lines.push(to_line(decoded, alphabet, q, s.width, *step));
+        }
+        progress(lines.len(), total);
+    }
+    let doubtful: Vec<usize> = (0..total).filter(|&i| lines[i].as_ref().is_none_or(|l| l.confidence < RETRY_BELOW)).collect();
+    if !doubtful.is_empty() {
+        let turned: Vec<Quad> = doubtful.iter().map(|&i| upside_down(&quads[i])).collect();
+        let strips: Vec<Strip> = turned.iter().map(|q| crop(image, q)).collect();
+        for ((decoded, step), (&i, (q, s))) in recognize(model, &strips)?.iter().zip(doubtful.iter().zip(turned.iter().zip(&strips))) {
+            if let Some(line) = to_line(decoded, alphabet, q, s.width, *step) {
+                if lines[i].as_ref().is_none_or(|l| line.confidence > l.confidence + 0.05) {
+                    lines[i] = Some(line);
+                }
+            }
+        }
+    }
+    Ok(lines.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctc_merges_repeats_and_drops_blanks() {
+        // 6 steps over 3 classes (0 = blank): a a _ a b b → "a", "a", "b".
+        let one_hot = |c: usize| (0..3).map(|i| if i == c { 0.9 } else { 0.05 }).collect::<Vec<f32>>();
+        let probs: Vec<f32> = [1, 1, 0, 1, 2, 2].iter().flat_map(|&c| one_hot(c)).collect();
+        let d = ctc_greedy(&probs, 6, 3);
+        let symbols: Vec<usize> = d.iter().map(|d| d.symbol).collect();
+        assert_eq!(symbols, [1, 1, 2]);
+        assert_eq!((d[0].first, d[0].last), (0, 1));
+        assert_eq!((d[2].first, d[2].last), (4, 5));
+    }
+
+    #[test]
+    fn character_quads_tile_the_line_in_order() {
+        let alphabet: Vec<String> = ["blank", "氏", "名", ":", "山", "田"].iter().map(|s| s.to_string()).collect();
+        let decoded: Vec<Decoded> = (0..5).map(|i| Decoded { symbol: i + 1, prob: 0.9, first: i * 4 + 1, last: i * 4 + 2 }).collect();
+        let quad = [[100.0, 10.0], [300.0, 10.0], [300.0, 30.0], [100.0, 30.0]];
+        let line = to_line(&decoded, &alphabet, &quad, 160, 8.0).unwrap();
+        assert_eq!(line.text, "氏名:山田");
+        for pair in line.chars.windows(2) {
+            assert!((pair[0].quad[1][0] - pair[1].quad[0][0]).abs() < 1e-3, "neighbours share an edge");
+        }
+        let last = &line.chars[4].quad;
+        assert!(last[0][0] > 250.0 && last[1][0] <= 300.0, "{last:?}");
+    }
+}
