@@ -10,6 +10,7 @@
 //!   mapped back to a quad in the image. Lines read with low confidence are read again turned
 //!   upside down, and the better reading is kept.
 
+pub mod correct;
 pub mod detect;
 pub mod recognize;
 
@@ -62,6 +63,7 @@ pub struct Ocr {
     detector: Model,
     recognizer: Model,
     alphabet: Vec<String>,
+    weights: Vec<f32>,
 }
 
 fn model_error(what: &str, e: impl std::fmt::Display) -> Error {
@@ -78,7 +80,8 @@ impl Ocr {
         if alphabet.len() < 100 {
             return Err(Error::Model(format!("the recognition dictionary has only {} lines", alphabet.len())));
         }
-        Ok(Ocr { detector, recognizer, alphabet })
+        let weights = correct::symbol_weights(&alphabet);
+        Ok(Ocr { detector, recognizer, alphabet, weights })
     }
 
     /// Loads the models from a directory holding the files `build.sh` puts in `www/models/`.
@@ -96,7 +99,7 @@ impl Ocr {
     pub fn read(&self, image: &Image, progress: &mut dyn FnMut(usize, usize)) -> Result<OcrResult, Error> {
         let scale = detect::choose_scale(image.width, image.height);
         let quads = detect::detect_lines(&self.detector, image, scale)?;
-        let lines = recognize::read_lines(&self.recognizer, &self.alphabet, image, &quads, progress)?;
+        let lines = recognize::read_lines(&self.recognizer, &self.alphabet, &self.weights, image, &quads, progress)?;
         Ok(OcrResult { width: image.width, height: image.height, lines })
     }
 }

@@ -88,13 +88,24 @@ struct Decoded {
     last: usize,
 }
 
-/// Greedy CTC decoding of `steps` time steps of `classes` probabilities.
-fn ctc_greedy(probs: &[f32], steps: usize, classes: usize) -> Vec<Decoded> {
+/// The blank's weight against symbols: a step whose blank is unsure (under about 60%) yields
+/// to a symbol nearly as likely, so that a faint character after a space is not lost.
+pub const BLANK_WEIGHT: f32 = 0.7;
+
+/// Greedy CTC decoding of `steps` time steps of `classes` probabilities, each symbol's
+/// probability scaled by its prior `weights` (see [`super::correct`]) when choosing.
+fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> Vec<Decoded> {
     let mut out: Vec<Decoded> = Vec::new();
     let mut previous = 0usize;
     for t in 0..steps {
         let row = &probs[t * classes..(t + 1) * classes];
-        let (best, p) = row.iter().enumerate().fold((0, f32::MIN), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
+        let (mut best, mut score) = (0, row[0] * BLANK_WEIGHT);
+        for (i, (&p, &w)) in row.iter().zip(weights).enumerate().skip(1) {
+            if p * w > score {
+                (best, score) = (i, p * w);
+            }
+        }
+        let p = row[best];
         if best != 0 {
             if best == previous {
                 if let Some(last) = out.last_mut() {
@@ -132,6 +143,7 @@ fn to_line(decoded: &[Decoded], alphabet: &[String], quad: &Quad, width: usize, 
         let q = [lerp(quad[0], quad[1], t0), lerp(quad[0], quad[1], t1), lerp(quad[3], quad[2], t1), lerp(quad[3], quad[2], t0)];
         chars.push(OcrChar { text, quad: q, confidence: d.prob });
     }
+    super::correct::correct(&mut chars);
     let text: String = chars.iter().map(|c| c.text.as_str()).collect::<String>().nfc().collect();
     if text.trim().is_empty() {
         return None;
@@ -141,7 +153,7 @@ fn to_line(decoded: &[Decoded], alphabet: &[String], quad: &Quad, width: usize, 
 }
 
 /// Reads strips in batches; returns for each its decoded symbols and the strip width per step.
-fn recognize(model: &Model, strips: &[Strip]) -> Result<Vec<(Vec<Decoded>, f32)>, Error> {
+fn recognize(model: &Model, weights: &[f32], strips: &[Strip]) -> Result<Vec<(Vec<Decoded>, f32)>, Error> {
     let mut order: Vec<usize> = (0..strips.len()).collect();
     order.sort_by_key(|&i| strips[i].width);
     let mut results: Vec<Option<(Vec<Decoded>, f32)>> = (0..strips.len()).map(|_| None).collect();
@@ -174,7 +186,7 @@ fn recognize(model: &Model, strips: &[Strip]) -> Result<Vec<(Vec<Decoded>, f32)>
         for (b, &i) in batch.iter().enumerate() {
             // Only the steps over the strip itself, not its padding.
             let own = ((strips[i].width as f32 / step).ceil() as usize).min(steps);
-            let decoded = ctc_greedy(&probs[b * steps * classes..][..own * classes], own, classes);
+            let decoded = ctc_greedy(&probs[b * steps * classes..][..own * classes], own, classes, weights);
             results[i] = Some((decoded, step));
         }
         at = end;
@@ -189,13 +201,13 @@ fn upside_down(q: &Quad) -> Quad {
 
 /// Reads every quad of `image`. Lines read with confidence under [`RETRY_BELOW`] are read again
 /// upside down, and the better reading is kept.
-pub fn read_lines(model: &Model, alphabet: &[String], image: &Image, quads: &[Quad], progress: &mut dyn FnMut(usize, usize)) -> Result<Vec<TextLine>, Error> {
+pub fn read_lines(model: &Model, alphabet: &[String], weights: &[f32], image: &Image, quads: &[Quad], progress: &mut dyn FnMut(usize, usize)) -> Result<Vec<TextLine>, Error> {
     let total = quads.len();
     let mut lines: Vec<Option<TextLine>> = Vec::with_capacity(total);
     // Chunks keep memory bounded and let progress be reported.
     for chunk in quads.chunks(64) {
         let strips: Vec<Strip> = chunk.iter().map(|q| crop(image, q)).collect();
-        for ((decoded, step), (q, s)) in recognize(model, &strips)?.iter().zip(chunk.iter().zip(&strips)) {
+        for ((decoded, step), (q, s)) in recognize(model, weights, &strips)?.iter().zip(chunk.iter().zip(&strips)) {
             lines.push(to_line(decoded, alphabet, q, s.width, *step));
         }
         progress(lines.len(), total);
@@ -204,7 +216,7 @@ pub fn read_lines(model: &Model, alphabet: &[String], image: &Image, quads: &[Qu
     if !doubtful.is_empty() {
         let turned: Vec<Quad> = doubtful.iter().map(|&i| upside_down(&quads[i])).collect();
         let strips: Vec<Strip> = turned.iter().map(|q| crop(image, q)).collect();
-        for ((decoded, step), (&i, (q, s))) in recognize(model, &strips)?.iter().zip(doubtful.iter().zip(turned.iter().zip(&strips))) {
+        for ((decoded, step), (&i, (q, s))) in recognize(model, weights, &strips)?.iter().zip(doubtful.iter().zip(turned.iter().zip(&strips))) {
             if let Some(line) = to_line(decoded, alphabet, q, s.width, *step) {
                 if lines[i].as_ref().is_none_or(|l| line.confidence > l.confidence + 0.05) {
                     lines[i] = Some(line);
@@ -224,7 +236,7 @@ mod tests {
         // 6 steps over 3 classes (0 = blank): a a _ a b b → "a", "a", "b".
         let one_hot = |c: usize| (0..3).map(|i| if i == c { 0.9 } else { 0.05 }).collect::<Vec<f32>>();
         let probs: Vec<f32> = [1, 1, 0, 1, 2, 2].iter().flat_map(|&c| one_hot(c)).collect();
-        let d = ctc_greedy(&probs, 6, 3);
+        let d = ctc_greedy(&probs, 6, 3, &[1.0; 3]);
         let symbols: Vec<usize> = d.iter().map(|d| d.symbol).collect();
         assert_eq!(symbols, [1, 1, 2]);
         assert_eq!((d[0].first, d[0].last), (0, 1));

@@ -1,0 +1,166 @@
+//! What the recogniser's alphabet may say, and fixes for its known confusions in Japanese.
+//!
+//! PP-OCRv5's alphabet mixes Japanese, Simplified and Traditional Chinese. On small Japanese
+//! text the model often prefers a Simplified form (网 for 岡, 东 for 東) or a look-alike from
+//! another script (八 for ハ, T for 〒). Two remedies, both cheap:
+//! - a prior: before the best symbol is chosen, the probability of a symbol that Japanese
+//!   text cannot hold (not in Windows-31J, the character set of Japanese Windows, nor ASCII or
+//!   Latin letters) is scaled by [`FOREIGN_WEIGHT`], and that of a rarer kanji (JIS level 2
+//!   and vendor extensions, where most Simplified forms that Windows-31J has, such as 网, sit)
+//!   by [`RARE_WEIGHT`];
+//! - context rules on the decoded line ([`correct`]) for look-alikes whose script is given away
+//!   by their neighbours.
+
+use super::OcrChar;
+
+/// Weight of a symbol that Japanese text does not use.
+pub const FOREIGN_WEIGHT: f32 = 0.15;
+/// Weight of a kanji outside JIS level 1.
+pub const RARE_WEIGHT: f32 = 0.6;
+
+/// Whether `symbol` can appear in Japanese or English text.
+pub fn is_japanese_or_latin(symbol: &str) -> bool {
+    prior(symbol) > FOREIGN_WEIGHT
+}
+
+/// The prior weight of one symbol.
+pub fn prior(symbol: &str) -> f32 {
+    if symbol.chars().all(|c| c.is_ascii() || ('\u{00C0}'..='\u{017F}').contains(&c)) {
+        return 1.0;
+    }
+    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(symbol);
+    if unmappable {
+        return FOREIGN_WEIGHT;
+    }
+    // Shift_JIS 0x989F and above: JIS level 2 kanji and the NEC/IBM extensions.
+    let rare = symbol.chars().count() == 1 && bytes.len() == 2 && u16::from_be_bytes([bytes[0], bytes[1]]) >= 0x989F;
+    if rare { RARE_WEIGHT } else { 1.0 }
+}
+
+/// The prior weight of each symbol of the recogniser's alphabet (index 0 is the blank).
+pub fn symbol_weights(alphabet: &[String]) -> Vec<f32> {
+    alphabet.iter().enumerate().map(|(i, s)| if i == 0 { 1.0 } else { prior(s) }).collect()
+}
+
+fn is_katakana(c: char) -> bool {
+    ('\u{30A1}'..='\u{30FA}').contains(&c) || c == 'ー'
+}
+
+fn is_kana(c: char) -> bool {
+    is_katakana(c) || ('\u{3041}'..='\u{3096}').contains(&c)
+}
+
+fn is_kanji(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c) || c == '々'
+}
+
+/// Kanji and katakana that look alike: (kanji, katakana).
+const LOOKALIKES: [(char, char); 9] =
+    [('八', 'ハ'), ('口', 'ロ'), ('二', 'ニ'), ('工', 'エ'), ('力', 'カ'), ('夕', 'タ'), ('卜', 'ト'), ('一', 'ー'), ('三', 'ミ')];
+
+/// Small kana ャュョ only follow an i-row kana (キャ) or テ/デ/フ/ヴ (テュ, フュ).
+const BEFORE_SMALL_YA: &str = "キシチニヒミリギジヂビピテデフヴきしちにひみりぎじぢびぴてでふ";
+
+fn single(chars: &[OcrChar], i: usize) -> Option<char> {
+    let mut it = chars.get(i)?.text.chars();
+    let c = it.next()?;
+    it.next().is_none().then_some(c)
+}
+
+/// Fixes look-alikes from their neighbours, in place (the character quads stay).
+pub fn correct(chars: &mut [OcrChar]) {
+    let n = chars.len();
+    for i in 0..n {
+        let Some(c) = single(chars, i) else { continue };
+        let prev = if i > 0 { single(chars, i - 1) } else { None };
+        let next = single(chars, i + 1);
+        let digit = |o: Option<char>| o.is_some_and(|c| c.is_ascii_digit());
+        let fixed = if let Some(&(kanji, kana)) = LOOKALIKES.iter().find(|(k, v)| *k == c || *v == c) {
+            let kana_side = prev.is_some_and(is_katakana) || next.is_some_and(is_katakana);
+            let kanji_both = prev.is_some_and(is_kanji) && next.is_some_and(is_kanji);
+            if c == '一' || c == 'ー' {
+                if digit(prev) && digit(next) {
+                    Some('-')
+                } else if c == '一' && prev.is_some_and(is_katakana) {
+                    Some('ー')
+                } else {
+                    None
+                }
+            } else if c == kanji && kana_side && !kanji_both {
+                Some(kana)
+            } else if c == kana && kanji_both {
+                Some(kanji)
+            } else {
+                None
+            }
+        } else if matches!(c, '-' | '—' | '―' | '‐' | '−' | '–' | 'ｰ' | '－') && prev.is_some_and(is_katakana) && next.is_some_and(is_kana) {
+            Some('ー')
+        } else if matches!(c, '—' | '―' | '‐' | '−' | '–' | 'ｰ') && digit(prev) && digit(next) {
+            Some('-')
+        } else if "ャュョゃゅょ".contains(c) && !prev.is_some_and(|p| BEFORE_SMALL_YA.contains(p)) {
+            // ャ→ヤ, ュ→ユ, ョ→ヨ (and hiragana): the full-size kana is the next code point.
+            char::from_u32(c as u32 + 1)
+        } else if matches!(c, 'T' | '干' | '亍' | '〶' | '丁') && postal_code_follows(chars, i + 1) {
+            Some('〒')
+        } else {
+            None
+        };
+        if let Some(f) = fixed {
+            chars[i].text = f.to_string();
+        }
+    }
+}
+
+/// Whether `ddd-dddd` (ASCII or full-width, any dash) starts at `i`, after optional spaces.
+fn postal_code_follows(chars: &[OcrChar], mut i: usize) -> bool {
+    while single(chars, i).is_some_and(char::is_whitespace) {
+        i += 1;
+    }
+    let is_digit = |j: usize| single(chars, j).is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+    let is_dash = |j: usize| single(chars, j).is_some_and(|c| "-－ー一—―‐−–".contains(c));
+    (0..3).all(|k| is_digit(i + k)) && is_dash(i + 3) && (4..8).all(|k| is_digit(i + k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str) -> Vec<OcrChar> {
+        text.chars().map(|c| OcrChar { text: c.to_string(), quad: [[0.0; 2]; 4], confidence: 1.0 }).collect()
+    }
+
+    fn fixed(text: &str) -> String {
+        let mut chars = line(text);
+        correct(&mut chars);
+        chars.iter().map(|c| c.text.as_str()).collect()
+    }
+
+    #[test]
+    fn look_alikes_follow_their_neighbours() {
+        assert_eq!(fixed("八イツ青山"), "ハイツ青山");
+        assert_eq!(fixed("コ一ポ桜"), "コーポ桜");
+        assert_eq!(fixed("コ-ポ桜"), "コーポ桜");
+        assert_eq!(fixed("入ロ"), "入ロ", "one kanji neighbour is not enough");
+        assert_eq!(fixed("北ロ東"), "北口東");
+        assert_eq!(fixed("八月"), "八月");
+        assert_eq!(fixed("090一1234ー5678"), "090-1234-5678");
+        assert_eq!(fixed("T338-8284東京"), "〒338-8284東京");
+        assert_eq!(fixed("T 338ー8284"), "〒 338-8284");
+        assert_eq!(fixed("Tokyo"), "Tokyo");
+        assert_eq!(fixed("ハラダュウコ"), "ハラダユウコ");
+        assert_eq!(fixed("キャンセル シュウ"), "キャンセル シュウ");
+    }
+
+    #[test]
+    fn the_prior_knows_japanese_from_simplified_chinese() {
+        for ok in ["岡", "東", "桜", "髙", "ハ", "〒", "A", "é", "①"] {
+            assert!(is_japanese_or_latin(ok), "{ok}");
+        }
+        for foreign in ["东", "规", "员", "轩", "樱"] {
+            assert!(!is_japanese_or_latin(foreign), "{foreign}");
+        }
+        assert_eq!(prior("岡"), 1.0);
+        assert_eq!(prior("网"), RARE_WEIGHT);
+        assert_eq!(prior("翔"), RARE_WEIGHT);
+    }
+}
