@@ -88,9 +88,11 @@ struct Decoded {
     last: usize,
 }
 
-/// The blank's weight against symbols: a step whose blank is unsure (under about 60%) yields
-/// to a symbol nearly as likely, so that a faint character after a space is not lost.
-pub const BLANK_WEIGHT: f32 = 0.7;
+/// The blank's weight against a symbol different from the one before it: a step whose blank
+/// is unsure (under about 70%) yields to a new symbol nearly as likely, so that a faint
+/// character is not lost. Against a repeat of the previous symbol the blank keeps its full
+/// weight, so that doubled letters ("ll") stay apart.
+pub const BLANK_WEIGHT: f32 = 0.45;
 
 /// Greedy CTC decoding of `steps` time steps of `classes` probabilities, each symbol's
 /// probability scaled by its prior `weights` (see [`super::correct`]) when choosing.
@@ -99,12 +101,14 @@ fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> V
     let mut previous = 0usize;
     for t in 0..steps {
         let row = &probs[t * classes..(t + 1) * classes];
-        let (mut best, mut score) = (0, row[0] * BLANK_WEIGHT);
+        let (mut symbol, mut score) = (0, f32::MIN);
         for (i, (&p, &w)) in row.iter().zip(weights).enumerate().skip(1) {
             if p * w > score {
-                (best, score) = (i, p * w);
+                (symbol, score) = (i, p * w);
             }
         }
+        let blank = row[0] * if symbol == previous { 1.0 } else { BLANK_WEIGHT };
+        let best = if blank >= score { 0 } else { symbol };
         let p = row[best];
         if best != 0 {
             if best == previous {
@@ -241,6 +245,14 @@ mod tests {
         assert_eq!(symbols, [1, 1, 2]);
         assert_eq!((d[0].first, d[0].last), (0, 1));
         assert_eq!((d[2].first, d[2].last), (4, 5));
+    }
+
+    #[test]
+    fn an_unsure_blank_yields_to_a_new_symbol_but_not_to_a_repeat() {
+        // Steps: l, (blank 0.5 | l 0.4), l, (blank 0.5 | a 0.4): "ll" stays double, "a" is kept.
+        let probs = [0.05, 0.9, 0.05, 0.5, 0.4, 0.1, 0.05, 0.9, 0.05, 0.5, 0.1, 0.4];
+        let d = ctc_greedy(&probs, 4, 3, &[1.0; 3]);
+        assert_eq!(d.iter().map(|d| d.symbol).collect::<Vec<_>>(), [1, 1, 2]);
     }
 
     #[test]
