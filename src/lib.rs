@@ -9,6 +9,7 @@
 //! - `serve` and `cli` (native only): the static server for the page and the command line.
 
 pub mod benchmark;
+pub mod clock;
 pub mod detection;
 pub mod error;
 pub mod export;

@@ -6,10 +6,11 @@
 use wasm_bindgen::prelude::*;
 
 use crate::benchmark::Scene;
+use crate::detection::ocr::{Ocr, Quad};
 use crate::error::Error;
 use crate::export::{self, ExportFormat};
 use crate::imaging::preview::Preview;
-use crate::imaging::{self, regions_from_json, FrameMut, MaskStyle};
+use crate::imaging::{self, regions_from_json, FrameMut, Image, MaskStyle};
 
 fn to_js(e: Error) -> JsValue {
     let object = js_sys::Object::new();
@@ -125,4 +126,58 @@ impl BenchScene {
             self.0.copy_frame();
         }
     }
+}
+
+/// The OCR models loaded in one worker.
+#[wasm_bindgen]
+pub struct OcrEngine(Ocr);
+
+fn image_of(rgba: Vec<u8>, width: u32, height: u32) -> Result<Image, JsValue> {
+    if rgba.len() != width as usize * height as usize * 4 {
+        return Err(to_js(Error::BadFrame("pixel buffer does not match the size".into())));
+    }
+    Ok(Image { width, height, rgba })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, JsValue> {
+    serde_json::to_string(value).map_err(|e| to_js(Error::Io(e.to_string())))
+}
+
+#[wasm_bindgen]
+impl OcrEngine {
+    /// Loads the detection and recognition models (ONNX bytes) and the dictionary text.
+    #[wasm_bindgen(constructor)]
+    pub fn new(detector: Vec<u8>, recognizer: Vec<u8>, dictionary: &str) -> Result<OcrEngine, JsValue> {
+        Ocr::from_bytes(detector, recognizer, dictionary).map(OcrEngine).map_err(to_js)
+    }
+
+    /// Text-line quads of an RGBA image, as JSON `{quads, timings}`.
+    pub fn detect(&self, rgba: Vec<u8>, width: u32, height: u32) -> Result<String, JsValue> {
+        let image = image_of(rgba, width, height)?;
+        let (quads, timings) = self.0.detect(&image).map_err(to_js)?;
+        to_json(&serde_json::json!({ "quads": quads, "timings": timings }))
+    }
+
+    /// Reads the lines at `quads` (JSON array of quads), as JSON `{lines, timings}`.
+    /// `progress(done, total)` is called as lines are read.
+    pub fn recognize(&self, rgba: Vec<u8>, width: u32, height: u32, quads: &str, progress: &js_sys::Function) -> Result<String, JsValue> {
+        let image = image_of(rgba, width, height)?;
+        let quads: Vec<Quad> = serde_json::from_str(quads).map_err(|e| to_js(Error::BadRegion(e.to_string())))?;
+        let mut report = |done: usize, total: usize| {
+            let _ = progress.call2(&JsValue::NULL, &JsValue::from(done as u32), &JsValue::from(total as u32));
+        };
+        let (lines, timings) = self.0.recognize(&image, &quads, &mut report).map_err(to_js)?;
+        to_json(&serde_json::json!({ "lines": lines, "timings": timings }))
+    }
+}
+
+/// Decodes an image file into upright RGBA, for OCR: `{width, height, rgba}`.
+#[wasm_bindgen]
+pub fn decode_image(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let image = imaging::decode(bytes).map_err(to_js)?;
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(&out, &"width".into(), &image.width.into())?;
+    js_sys::Reflect::set(&out, &"height".into(), &image.height.into())?;
+    js_sys::Reflect::set(&out, &"rgba".into(), &js_sys::Uint8Array::from(image.rgba.as_slice()).into())?;
+    Ok(out.into())
 }

@@ -55,40 +55,133 @@ function mimeOf(format) {
   return String(format).startsWith('jp') ? 'image/jpeg' : 'image/png';
 }
 
-export class Kuronuri {
+/** One Web Worker running the WebAssembly core, answering calls by message. */
+class Engine {
   #worker;
   #next = 1;
   #pending = new Map();
 
-  /** Starts the worker and loads the WebAssembly core. */
-  static async load({ workerUrl = new URL('./worker.js', import.meta.url) } = {}) {
-    const k = new Kuronuri(new Worker(workerUrl, { type: 'module', name: 'kuronuri' }));
-    await k.#call('init');
-    return k;
-  }
-
-  constructor(worker) {
-    this.#worker = worker;
-    worker.onmessage = ({ data }) => {
+  constructor(url, name) {
+    this.#worker = new Worker(url, { type: 'module', name });
+    this.#worker.onmessage = ({ data }) => {
       const waiting = this.#pending.get(data.id);
       if (!waiting) return;
+      if (data.progress) {
+        waiting.onProgress?.(...data.progress);
+        return;
+      }
       this.#pending.delete(data.id);
       if (data.ok) waiting.resolve(data.result);
       else waiting.reject(new KuronuriError(data.error));
     };
-    worker.onerror = (event) => {
+    this.#worker.onerror = (event) => {
       const error = new KuronuriError({ code: 'engine', message: event.message || 'the worker failed' });
       for (const waiting of this.#pending.values()) waiting.reject(error);
       this.#pending.clear();
     };
   }
 
-  #call(op, args = {}, transfer = []) {
+  call(op, args = {}, { transfer = [], onProgress } = {}) {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, onProgress });
       this.#worker.postMessage({ id, op, args }, transfer);
     });
+  }
+
+  terminate() {
+    this.#worker.terminate();
+  }
+}
+
+/** Splits quads into `n` runs of about equal total length (recognition cost follows length). */
+function shareOut(quads, n) {
+  const length = (q) => Math.hypot(q[1][0] - q[0][0], q[1][1] - q[0][1]) / Math.max(1, Math.hypot(q[3][0] - q[0][0], q[3][1] - q[0][1]));
+  const total = quads.reduce((s, q) => s + length(q), 0);
+  const parts = [];
+  let current = [];
+  let sum = 0;
+  for (const [i, q] of quads.entries()) {
+    current.push(i);
+    sum += length(q);
+    if (sum >= (total * (parts.length + 1)) / n && parts.length < n - 1) {
+      parts.push(current);
+      current = [];
+    }
+  }
+  parts.push(current);
+  return parts.filter((p) => p.length);
+}
+
+export class Kuronuri {
+  #engine;
+  #url;
+  #pool = [];
+  #threads;
+
+  /**
+   * Starts the worker and loads the WebAssembly core. `threads`: how many workers read text
+   * in parallel (default: the device's cores, at most 4). `ocr: true` also loads the OCR
+   * models now (they are kept in Cache Storage for later visits).
+   */
+  static async load({ workerUrl = new URL('./worker.js', import.meta.url), threads, ocr = false } = {}) {
+    const k = new Kuronuri(workerUrl, threads);
+    await k.#engine.call('init');
+    if (ocr) await k.loadOcr();
+    return k;
+  }
+
+  constructor(url, threads) {
+    this.#url = url;
+    this.#engine = new Engine(url, 'kuronuri');
+    this.#threads = Math.max(1, Math.min(threads ?? navigator.hardwareConcurrency ?? 2, 8));
+  }
+
+  #call(op, args = {}, transfer = []) {
+    return this.#engine.call(op, args, { transfer });
+  }
+
+  /** Loads the OCR models in every worker that reads text. */
+  async loadOcr() {
+    while (this.#pool.length < this.#threads - 1) this.#pool.push(new Engine(this.#url, `kuronuri-ocr-${this.#pool.length + 1}`));
+    await Promise.all([this.#engine, ...this.#pool].map((e) => e.call('ocrInit')));
+  }
+
+  /**
+   * Reads the text of an image: `{width, height, lines: [{text, confidence, quad, chars:
+   * [{text, quad, confidence}]}], timings}`, quads in image pixels (clockwise from the start
+   * of the line's top edge). Lines are read by all workers in parallel.
+   * `onProgress(done, total)` reports lines read.
+   */
+  async ocrImage(blob, { onProgress, threads } = {}) {
+    checkBlob(blob);
+    await this.loadOcr();
+    const started = performance.now();
+    const { width, height, rgba } = await this.#call('decode', { blob });
+    const decoded = performance.now();
+    const { quads, timings: detectTimings } = await this.#call('detect', { rgba, width, height });
+    const engines = [this.#engine, ...this.#pool].slice(0, Math.max(1, Math.min(threads ?? this.#threads, this.#threads)));
+    const parts = shareOut(quads, engines.length);
+    const done = new Array(parts.length).fill(0);
+    const results = await Promise.all(parts.map((indices, w) => engines[w].call(
+      'recognize',
+      { rgba, width, height, quads: indices.map((i) => quads[i]) },
+      { onProgress: (d) => { done[w] = d; onProgress?.(done.reduce((a, b) => a + b, 0), quads.length); } },
+    )));
+    const lines = results.flatMap((r) => r.lines);
+    const recognizeTimings = results.map((r) => r.timings);
+    return {
+      width,
+      height,
+      lines,
+      timings: {
+        decode_ms: decoded - started,
+        detect: detectTimings,
+        recognize: recognizeTimings,
+        workers: engines.length,
+        total_ms: performance.now() - started,
+      },
+    };
   }
 
   /**
@@ -133,8 +226,8 @@ export class Kuronuri {
     return new Blob([bytes], { type: mimeOf(format) });
   }
 
-  /** Stops the worker. */
+  /** Stops the workers. */
   close() {
-    this.#worker.terminate();
+    for (const e of [this.#engine, ...this.#pool]) e.terminate();
   }
 }

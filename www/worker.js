@@ -1,10 +1,43 @@
 // The Web Worker that runs the WebAssembly core, so that decoding and masking never block the
 // page. It answers `{id, op, args}` messages with `{id, ok, result | error}` (see kuronuri.js).
 
-import init, { Picture, redact } from './pkg/kuronuri.js';
+import init, { OcrEngine, Picture, decode_image, redact } from './pkg/kuronuri.js';
 
 let ready = null;
 let picture = null;
+let ocr = null;
+
+const MODELS = new URL('./models/', import.meta.url);
+const CACHE = 'kuronuri-models';
+
+function hex(buffer) {
+  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * A model file's bytes: from Cache Storage when a copy with the expected sha256 is there,
+ * else fetched from this site and kept there. Every copy is checked against the manifest.
+ */
+async function modelFile(name, manifest) {
+  const want = manifest[name];
+  if (!want) throw { code: 'model', message: `the model manifest does not list ${name}` };
+  const url = new URL(`${name}?sha256=${want.sha256}`, MODELS);
+  const cache = self.caches ? await caches.open(CACHE).catch(() => null) : null;
+  let response = await cache?.match(url);
+  let fromCache = Boolean(response);
+  if (!response) {
+    response = await fetch(url);
+    if (!response.ok) throw { code: 'model', message: `cannot load ${name}: HTTP ${response.status}` };
+  }
+  const bytes = await response.arrayBuffer();
+  const got = hex(await crypto.subtle.digest('SHA-256', bytes));
+  if (got !== want.sha256) {
+    if (fromCache) await cache.delete(url);
+    throw { code: 'model', message: `${name} is damaged (sha256 ${got.slice(0, 12)}…)` };
+  }
+  if (!fromCache && cache) await cache.put(url, new Response(bytes)).catch(() => {});
+  return new Uint8Array(bytes);
+}
 
 /** A fresh secret seed for the mosaic noise, from the browser's cryptographic source. */
 function seed() {
@@ -44,6 +77,34 @@ const ops = {
     const bytes = requirePicture().export(regions, style, format, seed());
     return { value: bytes.buffer, transfer: [bytes.buffer] };
   },
+  async ocrInit() {
+    await ops.init();
+    ocr ??= (async () => {
+      const manifest = await (await fetch(new URL('manifest.json', MODELS), { cache: 'no-cache' })).json();
+      const [det, rec, dict] = await Promise.all(['ppocrv5_det.onnx', 'ppocrv5_rec.onnx', 'ppocr_keys_v5.txt'].map((n) => modelFile(n, manifest)));
+      return new OcrEngine(det, rec, new TextDecoder().decode(dict));
+    })();
+    try {
+      await ocr;
+    } catch (e) {
+      ocr = null;
+      throw e;
+    }
+    return true;
+  },
+  async decode({ blob }) {
+    await ops.init();
+    const { width, height, rgba } = decode_image(await bytesOf(blob));
+    return { value: { width, height, rgba: rgba.buffer }, transfer: [rgba.buffer] };
+  },
+  async detect({ rgba, width, height }) {
+    await ops.ocrInit();
+    return JSON.parse((await ocr).detect(new Uint8Array(rgba), width, height));
+  },
+  async recognize({ rgba, width, height, quads }, progress) {
+    await ops.ocrInit();
+    return JSON.parse((await ocr).recognize(new Uint8Array(rgba), width, height, JSON.stringify(quads), progress));
+  },
   async redact({ blob, regions, style, format }) {
     await ops.init();
     const bytes = redact(await bytesOf(blob), regions, style, format, seed());
@@ -54,7 +115,8 @@ const ops = {
 self.onmessage = async ({ data: { id, op, args } }) => {
   try {
     if (!ops[op]) throw { code: 'bad_request', message: `unknown operation ${op}` };
-    const out = await ops[op](args);
+    const progress = (done, total) => self.postMessage({ id, progress: [done, total] });
+    const out = await ops[op](args, progress);
     const { value, transfer } = out && typeof out === 'object' && 'value' in out ? out : { value: out, transfer: [] };
     self.postMessage({ id, ok: true, result: value }, transfer);
   } catch (e) {

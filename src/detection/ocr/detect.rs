@@ -15,14 +15,15 @@ use crate::error::Error;
 use crate::geometry::{convex_hull, min_area_rect};
 use crate::imaging::Image;
 
-use super::Quad;
+use super::{Quad, Timings};
+use crate::clock::now_ms;
 
 pub const BINARY_THRESHOLD: f32 = 0.3;
 pub const BOX_THRESHOLD: f32 = 0.5;
 /// How far a detected core is grown: area × ratio / perimeter (PaddleOCR's default ratio).
 pub const UNCLIP_RATIO: f64 = 1.5;
-/// Tile side at the model's scale (a multiple of 32) and the overlap between tiles.
-pub const TILE: u32 = 1024;
+/// Largest tile side at the model's scale and the overlap between tiles.
+pub const TILE: u32 = 1280;
 pub const OVERLAP: u32 = 96;
 /// The longest side the detector sees unless the image is smaller.
 pub const MAX_SIDE: u32 = 2048;
@@ -74,24 +75,23 @@ pub fn resize_rgb(image: &Image, width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-/// Where tiles of at most `tile` start along a side of `len`, overlapping by `overlap`.
-pub fn tile_starts(len: u32, tile: u32, overlap: u32) -> Vec<u32> {
+/// Tiles along a side of `len`: as few as fit `tile` with `overlap`, all of one size, spread
+/// evenly (so no tile is mostly overlap). Returns `(start, size)` pairs.
+pub fn tiles(len: u32, tile: u32, overlap: u32) -> Vec<(u32, u32)> {
     if len <= tile {
-        return vec![0];
+        return vec![(0, len)];
     }
-    let step = tile - overlap;
-    let mut starts: Vec<u32> = (0..).map(|i| i * step).take_while(|&s| s + tile < len).collect();
-    starts.push(len - tile);
-    starts
+    let n = (len - overlap).div_ceil(tile - overlap);
+    let size = (len + (n - 1) * overlap).div_ceil(n);
+    (0..n).map(|i| ((i * (size - overlap)).min(len - size), size)).collect()
 }
 
 /// Runs the detector over the scaled image `rgb` (`width × height`) tile by tile.
-pub fn probability_map(model: &Model, rgb: &[u8], width: u32, height: u32) -> Result<ProbabilityMap, Error> {
+pub fn probability_map(model: &Model, rgb: &[u8], width: u32, height: u32, timings: &mut Timings) -> Result<ProbabilityMap, Error> {
     let mut map = ProbabilityMap { width, height, data: vec![0.0; (width * height) as usize] };
-    for &ty in &tile_starts(height, TILE, OVERLAP) {
-        for &tx in &tile_starts(width, TILE, OVERLAP) {
-            let (tw, th) = ((width - tx).min(TILE), (height - ty).min(TILE));
-            let probs = run_tile(model, rgb, width, (tx, ty, tw, th))?;
+    for &(ty, th) in &tiles(height, TILE, OVERLAP) {
+        for &(tx, tw) in &tiles(width, TILE, OVERLAP) {
+            let probs = run_tile(model, rgb, width, (tx, ty, tw, th), timings)?;
             let pw = tw.next_multiple_of(32) as usize;
             for y in 0..th as usize {
                 let dst = &mut map.data[(ty as usize + y) * width as usize + tx as usize..][..tw as usize];
@@ -106,7 +106,8 @@ pub fn probability_map(model: &Model, rgb: &[u8], width: u32, height: u32) -> Re
 
 /// The detector's probabilities for one tile, padded to multiples of 32 (row length is the
 /// padded width).
-fn run_tile(model: &Model, rgb: &[u8], width: u32, (tx, ty, tw, th): (u32, u32, u32, u32)) -> Result<Vec<f32>, Error> {
+fn run_tile(model: &Model, rgb: &[u8], width: u32, (tx, ty, tw, th): (u32, u32, u32, u32), timings: &mut Timings) -> Result<Vec<f32>, Error> {
+    let start = now_ms();
     let (pw, ph) = (tw.next_multiple_of(32) as usize, th.next_multiple_of(32) as usize);
     let plane = pw * ph;
     // Padding is the normalised value 0 (the mean colour). Channels in BGR order, as PaddleOCR's
@@ -121,7 +122,10 @@ fn run_tile(model: &Model, rgb: &[u8], width: u32, (tx, ty, tw, th): (u32, u32, 
         }
     }
     let tensor = NdTensor::from_data([1, 3, ph, pw], input);
+    let ran = now_ms();
+    timings.detect_prepare_ms += ran - start;
     let output = model.run_one(tensor.into(), None).map_err(|e| Error::Model(format!("text detection failed: {e}")))?;
+    timings.detect_model_ms += now_ms() - ran;
     let probs: NdTensor<f32, 4> = output.try_into().map_err(|e| Error::Model(format!("text detection output: {e:?}")))?;
     let shape = probs.shape();
     if shape[2] != ph || shape[3] != pw {
@@ -231,7 +235,8 @@ pub fn quads_from_map(map: &ProbabilityMap, scale: f32) -> Vec<Quad> {
 }
 
 /// Finds the text lines of `image`, reading it at `scale`.
-pub fn detect_lines(model: &Model, image: &Image, scale: f32) -> Result<Vec<Quad>, Error> {
+pub fn detect_lines(model: &Model, image: &Image, scale: f32, timings: &mut Timings) -> Result<Vec<Quad>, Error> {
+    let start = now_ms();
     let width = ((image.width as f32 * scale).round() as u32).max(1);
     let height = ((image.height as f32 * scale).round() as u32).max(1);
     let rgb = if width == image.width && height == image.height {
@@ -239,9 +244,13 @@ pub fn detect_lines(model: &Model, image: &Image, scale: f32) -> Result<Vec<Quad
     } else {
         resize_rgb(image, width, height)
     };
-    let map = probability_map(model, &rgb, width, height)?;
+    timings.detect_prepare_ms += now_ms() - start;
+    let map = probability_map(model, &rgb, width, height, timings)?;
+    let post = now_ms();
     let sx = width as f32 / image.width as f32;
-    Ok(quads_from_map(&map, sx))
+    let quads = quads_from_map(&map, sx);
+    timings.detect_post_ms += now_ms() - post;
+    Ok(quads)
 }
 
 #[cfg(test)]
@@ -249,13 +258,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tiles_cover_the_side_and_overlap() {
-        assert_eq!(tile_starts(800, 1024, 96), vec![0]);
-        assert_eq!(tile_starts(1024, 1024, 96), vec![0]);
-        let starts = tile_starts(3000, 1024, 96);
-        assert_eq!(*starts.last().unwrap() + 1024, 3000);
-        for pair in starts.windows(2) {
-            assert!(pair[1] - pair[0] <= 1024 - 96);
+    fn tiles_cover_the_side_evenly_and_overlap() {
+        assert_eq!(tiles(800, 1280, 96), vec![(0, 800)]);
+        assert_eq!(tiles(1280, 1280, 96), vec![(0, 1280)]);
+        for len in [1281, 2048, 3000, 3508, 7000] {
+            let t = tiles(len, 1280, 96);
+            assert_eq!(t[0].0, 0);
+            assert_eq!(t.last().unwrap().0 + t.last().unwrap().1, len, "{len}: {t:?}");
+            assert!(t.iter().all(|&(_, s)| s <= 1280));
+            for pair in t.windows(2) {
+                assert!(pair[0].0 + pair[0].1 >= pair[1].0 + 96, "{len}: {t:?} overlap");
+            }
+            let covered: u32 = t.iter().map(|&(_, s)| s).sum();
+            assert!(covered < len + t.len() as u32 * 96 + 32, "{len}: {t:?} wastes");
         }
     }
 

@@ -51,6 +51,26 @@ pub struct OcrResult {
     pub width: u32,
     pub height: u32,
     pub lines: Vec<TextLine>,
+    /// Where the time went.
+    pub timings: Timings,
+}
+
+/// Milliseconds spent in each stage of reading one image.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    /// The scale the detector read the image at.
+    pub scale: f32,
+    /// Scaling the image and building the detector's input.
+    pub detect_prepare_ms: f64,
+    pub detect_model_ms: f64,
+    /// Components, rectangles and quads from the probability map.
+    pub detect_post_ms: f64,
+    /// Cropping and straightening line strips.
+    pub recognize_prepare_ms: f64,
+    pub recognize_model_ms: f64,
+    /// CTC decoding, character quads and corrections.
+    pub recognize_post_ms: f64,
+    pub total_ms: f64,
 }
 
 /// File names of the models as `build.sh` places them (in `www/models/`).
@@ -95,11 +115,34 @@ impl Ocr {
         Ocr::from_bytes(read(DETECTION_MODEL)?, read(RECOGNITION_MODEL)?, &dictionary)
     }
 
+    /// The text-line quads of `image` (the first half of [`Ocr::read`]).
+    pub fn detect(&self, image: &Image) -> Result<(Vec<Quad>, Timings), Error> {
+        let start = crate::clock::now_ms();
+        let scale = detect::choose_scale(image.width, image.height);
+        let mut timings = Timings { scale, ..Timings::default() };
+        let quads = detect::detect_lines(&self.detector, image, scale, &mut timings)?;
+        timings.total_ms = crate::clock::now_ms() - start;
+        Ok((quads, timings))
+    }
+
+    /// Reads the lines at `quads` (the second half of [`Ocr::read`]; quads can be split among
+    /// workers).
+    pub fn recognize(&self, image: &Image, quads: &[Quad], progress: &mut dyn FnMut(usize, usize)) -> Result<(Vec<TextLine>, Timings), Error> {
+        let start = crate::clock::now_ms();
+        let mut timings = Timings::default();
+        let lines = recognize::read_lines(&self.recognizer, &self.alphabet, &self.weights, image, quads, &mut timings, progress)?;
+        timings.total_ms = crate::clock::now_ms() - start;
+        Ok((lines, timings))
+    }
+
     /// Reads all text in `image`. `progress(done, total)` is called as lines are recognised.
     pub fn read(&self, image: &Image, progress: &mut dyn FnMut(usize, usize)) -> Result<OcrResult, Error> {
+        let start = crate::clock::now_ms();
         let scale = detect::choose_scale(image.width, image.height);
-        let quads = detect::detect_lines(&self.detector, image, scale)?;
-        let lines = recognize::read_lines(&self.recognizer, &self.alphabet, &self.weights, image, &quads, progress)?;
-        Ok(OcrResult { width: image.width, height: image.height, lines })
+        let mut timings = Timings { scale, ..Timings::default() };
+        let quads = detect::detect_lines(&self.detector, image, scale, &mut timings)?;
+        let lines = recognize::read_lines(&self.recognizer, &self.alphabet, &self.weights, image, &quads, &mut timings, progress)?;
+        timings.total_ms = crate::clock::now_ms() - start;
+        Ok(OcrResult { width: image.width, height: image.height, lines, timings })
     }
 }

@@ -14,7 +14,8 @@ use unicode_normalization::UnicodeNormalization;
 use crate::error::Error;
 use crate::imaging::Image;
 
-use super::{OcrChar, Quad, TextLine};
+use super::{OcrChar, Quad, TextLine, Timings};
+use crate::clock::now_ms;
 
 /// Strip height the recogniser expects.
 pub const HEIGHT: usize = 48;
@@ -157,7 +158,7 @@ fn to_line(decoded: &[Decoded], alphabet: &[String], quad: &Quad, width: usize, 
 }
 
 /// Reads strips in batches; returns for each its decoded symbols and the strip width per step.
-fn recognize(model: &Model, weights: &[f32], strips: &[Strip]) -> Result<Vec<(Vec<Decoded>, f32)>, Error> {
+fn recognize(model: &Model, weights: &[f32], strips: &[Strip], timings: &mut Timings) -> Result<Vec<(Vec<Decoded>, f32)>, Error> {
     let mut order: Vec<usize> = (0..strips.len()).collect();
     order.sort_by_key(|&i| strips[i].width);
     let mut results: Vec<Option<(Vec<Decoded>, f32)>> = (0..strips.len()).map(|_| None).collect();
@@ -182,7 +183,10 @@ fn recognize(model: &Model, weights: &[f32], strips: &[Strip]) -> Result<Vec<(Ve
             }
         }
         let tensor = NdTensor::from_data([batch.len(), 3, HEIGHT, width], input);
+        let ran = now_ms();
         let output = model.run_one(tensor.into(), None).map_err(|e| Error::Model(format!("text recognition failed: {e}")))?;
+        let decoding = now_ms();
+        timings.recognize_model_ms += decoding - ran;
         let probs: NdTensor<f32, 3> = output.try_into().map_err(|e| Error::Model(format!("text recognition output: {e:?}")))?;
         let [_, steps, classes] = probs.shape();
         let probs = probs.to_vec();
@@ -193,6 +197,7 @@ fn recognize(model: &Model, weights: &[f32], strips: &[Strip]) -> Result<Vec<(Ve
             let decoded = ctc_greedy(&probs[b * steps * classes..][..own * classes], own, classes, weights);
             results[i] = Some((decoded, step));
         }
+        timings.recognize_post_ms += now_ms() - decoding;
         at = end;
     }
     Ok(results.into_iter().map(|r| r.expect("every strip read")).collect())
@@ -205,13 +210,27 @@ fn upside_down(q: &Quad) -> Quad {
 
 /// Reads every quad of `image`. Lines read with confidence under [`RETRY_BELOW`] are read again
 /// upside down, and the better reading is kept.
-pub fn read_lines(model: &Model, alphabet: &[String], weights: &[f32], image: &Image, quads: &[Quad], progress: &mut dyn FnMut(usize, usize)) -> Result<Vec<TextLine>, Error> {
+pub fn read_lines(
+    model: &Model,
+    alphabet: &[String],
+    weights: &[f32],
+    image: &Image,
+    quads: &[Quad],
+    timings: &mut Timings,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<TextLine>, Error> {
+    let cropped = |qs: &[Quad], timings: &mut Timings| {
+        let start = now_ms();
+        let strips: Vec<Strip> = qs.iter().map(|q| crop(image, q)).collect();
+        timings.recognize_prepare_ms += now_ms() - start;
+        strips
+    };
     let total = quads.len();
     let mut lines: Vec<Option<TextLine>> = Vec::with_capacity(total);
     // Chunks keep memory bounded and let progress be reported.
     for chunk in quads.chunks(64) {
-        let strips: Vec<Strip> = chunk.iter().map(|q| crop(image, q)).collect();
-        for ((decoded, step), (q, s)) in recognize(model, weights, &strips)?.iter().zip(chunk.iter().zip(&strips)) {
+        let strips = cropped(chunk, timings);
+        for ((decoded, step), (q, s)) in recognize(model, weights, &strips, timings)?.iter().zip(chunk.iter().zip(&strips)) {
             lines.push(to_line(decoded, alphabet, q, s.width, *step));
         }
         progress(lines.len(), total);
@@ -219,8 +238,8 @@ pub fn read_lines(model: &Model, alphabet: &[String], weights: &[f32], image: &I
     let doubtful: Vec<usize> = (0..total).filter(|&i| lines[i].as_ref().is_none_or(|l| l.confidence < RETRY_BELOW)).collect();
     if !doubtful.is_empty() {
         let turned: Vec<Quad> = doubtful.iter().map(|&i| upside_down(&quads[i])).collect();
-        let strips: Vec<Strip> = turned.iter().map(|q| crop(image, q)).collect();
-        for ((decoded, step), (&i, (q, s))) in recognize(model, weights, &strips)?.iter().zip(doubtful.iter().zip(turned.iter().zip(&strips))) {
+        let strips = cropped(&turned, timings);
+        for ((decoded, step), (&i, (q, s))) in recognize(model, weights, &strips, timings)?.iter().zip(doubtful.iter().zip(turned.iter().zip(&strips))) {
             if let Some(line) = to_line(decoded, alphabet, q, s.width, *step) {
                 if lines[i].as_ref().is_none_or(|l| line.confidence > l.confidence + 0.05) {
                     lines[i] = Some(line);
