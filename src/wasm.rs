@@ -6,7 +6,8 @@
 use wasm_bindgen::prelude::*;
 
 use crate::benchmark::Scene;
-use crate::detection::ocr::{Ocr, Quad};
+use crate::detection::ocr::detect::Plan;
+use crate::detection::ocr::{Ocr, Quad, Timings};
 use crate::error::Error;
 use crate::export::{self, ExportFormat};
 use crate::imaging::preview::Preview;
@@ -149,6 +150,46 @@ impl OcrEngine {
     #[wasm_bindgen(constructor)]
     pub fn new(detector: Vec<u8>, recognizer: Vec<u8>, dictionary: &str) -> Result<OcrEngine, JsValue> {
         Ocr::from_bytes(detector, recognizer, dictionary).map(OcrEngine).map_err(to_js)
+    }
+
+    /// How the detector reads an image of this size: JSON `{scale, width, height, tiles}`.
+    pub fn plan(&self, width: u32, height: u32) -> Result<String, JsValue> {
+        to_json(&self.0.plan(width, height))
+    }
+
+    /// Runs the detector on the tiles `indices` (JSON array) of `plan` (JSON); returns
+    /// `{probs, timings}`: the tiles' probabilities one after another (each `w × h`).
+    pub fn detect_tiles(&self, rgba: Vec<u8>, width: u32, height: u32, plan: &str, indices: &str) -> Result<JsValue, JsValue> {
+        let image = image_of(rgba, width, height)?;
+        let plan: Plan = serde_json::from_str(plan).map_err(|e| to_js(Error::Model(e.to_string())))?;
+        let indices: Vec<usize> = serde_json::from_str(indices).map_err(|e| to_js(Error::Model(e.to_string())))?;
+        let mut timings = Timings::default();
+        let mut probs = Vec::new();
+        for i in indices {
+            let tile = *plan.tiles.get(i).ok_or_else(|| to_js(Error::Model(format!("no tile {i}"))))?;
+            probs.extend(self.0.detect_tile(&image, &plan, tile, &mut timings).map_err(to_js)?);
+        }
+        let out = js_sys::Object::new();
+        js_sys::Reflect::set(&out, &"probs".into(), &js_sys::Float32Array::from(probs.as_slice()).into())?;
+        js_sys::Reflect::set(&out, &"timings".into(), &to_json(&timings)?.into())?;
+        Ok(out.into())
+    }
+
+    /// Quads from all tiles' probabilities (`probs`: every tile of `plan` in order), as JSON
+    /// `{quads, timings}`.
+    pub fn quads(&self, plan: &str, probs: &[f32]) -> Result<String, JsValue> {
+        let plan: Plan = serde_json::from_str(plan).map_err(|e| to_js(Error::Model(e.to_string())))?;
+        let mut tiles = Vec::with_capacity(plan.tiles.len());
+        let mut at = 0;
+        for &tile in &plan.tiles {
+            let n = (tile[2] * tile[3]) as usize;
+            let part = probs.get(at..at + n).ok_or_else(|| to_js(Error::Model("too few probabilities for the plan".into())))?;
+            tiles.push((tile, part.to_vec()));
+            at += n;
+        }
+        let mut timings = Timings { scale: plan.scale, ..Timings::default() };
+        let quads = crate::detection::ocr::detect::quads_from_tiles(&plan, &tiles, &mut timings);
+        to_json(&serde_json::json!({ "quads": quads, "timings": timings }))
     }
 
     /// Text-line quads of an RGBA image, as JSON `{quads, timings}`.

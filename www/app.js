@@ -20,9 +20,11 @@ const ui = {
   clear: $('#clear'),
   other: $('#open-other'),
   lang: $('#lang'),
+  showOcr: $('#show-ocr'),
+  ocr: $('#ocr'),
 };
 
-const state = { name: 'image', width: 0, height: 0, style: 'fill', boxes: [], rendering: false, dirty: false };
+const state = { name: 'image', file: null, width: 0, height: 0, style: 'fill', boxes: [], rendering: false, dirty: false, ocr: null };
 let engine = null;
 
 function showMessage(text, kind = 'error') {
@@ -77,7 +79,10 @@ async function openFile(file) {
   try {
     const k = await getEngine();
     const { width, height, pixels } = await k.openImage(file);
-    Object.assign(state, { name: (file.name || 'image').replace(/\.[^.]*$/, '') || 'image', width, height });
+    Object.assign(state, { name: (file.name || 'image').replace(/\.[^.]*$/, '') || 'image', file, width, height, ocr: null });
+    ui.ocr.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    ui.ocr.replaceChildren();
+    if (ui.showOcr.checked) showOcr();
     ui.canvas.width = width;
     ui.canvas.height = height;
     ui.canvas.getContext('2d').putImageData(pixels, 0, 0);
@@ -122,6 +127,44 @@ async function save() {
   }
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+
+function polygon(quad, cls) {
+  const p = document.createElementNS(SVG, 'polygon');
+  p.setAttribute('points', quad.map(([x, y]) => `${x},${y}`).join(' '));
+  p.setAttribute('class', cls);
+  return p;
+}
+
+/** Reads the open image's text (once) and draws its lines and characters over it. */
+async function showOcr() {
+  ui.ocr.toggleAttribute('hidden', !ui.showOcr.checked);
+  if (!ui.showOcr.checked || !state.file || state.ocr) return;
+  const file = state.file;
+  try {
+    const k = await getEngine();
+    showStatus(t('ocr_loading'));
+    const result = await k.ocrImage(file, { onProgress: (done, total) => showStatus(t('ocr_reading', { done, total })) });
+    if (state.file !== file) return;
+    state.ocr = result;
+    const nodes = [];
+    for (const line of result.lines) {
+      const g = document.createElementNS(SVG, 'g');
+      const title = document.createElementNS(SVG, 'title');
+      title.textContent = `${line.text} (${Math.round(line.confidence * 100)}%)`;
+      g.append(title, polygon(line.quad, 'line'), ...line.chars.map((c) => polygon(c.quad, 'char')));
+      nodes.push(g);
+    }
+    ui.ocr.replaceChildren(...nodes);
+    document.body.dataset.ocrLines = String(result.lines.length);
+    showMessage(t('ocr_done', { n: result.lines.length, s: (result.timings.total_ms / 1000).toFixed(1) }), 'info');
+  } catch (e) {
+    showMessage(errorText(e));
+  } finally {
+    showStatus('');
+  }
+}
+
 const editor = new BoxEditor(ui.layer, {
   deleteLabel: () => t('delete_box'),
   onChange(boxes) {
@@ -161,6 +204,7 @@ for (const radio of document.querySelectorAll('input[name="style"]')) {
   });
 }
 ui.save.addEventListener('click', save);
+ui.showOcr.addEventListener('change', showOcr);
 ui.clear.addEventListener('click', () => editor.clear());
 
 for (const [code, name] of Object.entries(LANGUAGES)) ui.lang.add(new Option(name, code));
@@ -172,10 +216,12 @@ document.addEventListener('kuronuri:language', () => {
 translatePage();
 
 // Start the engine early so the first image opens quickly; the page works without waiting.
+// The text-reading models load in the background (from Cache Storage after the first visit).
 getEngine().then(
   (k) => {
     window.kuronuri = k;
     document.body.dataset.ready = 'true';
+    return k.loadOcr().then(() => { document.body.dataset.ocrReady = 'true'; });
   },
   (e) => showMessage(t('err_engine', { detail: e?.message || String(e) })),
-);
+).catch((e) => showMessage(errorText(e)));

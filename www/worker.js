@@ -97,6 +97,19 @@ const ops = {
     const { width, height, rgba } = decode_image(await bytesOf(blob));
     return { value: { width, height, rgba: rgba.buffer }, transfer: [rgba.buffer] };
   },
+  async plan({ width, height }) {
+    await ops.ocrInit();
+    return JSON.parse((await ocr).plan(width, height));
+  },
+  async detectTiles({ rgba, width, height, plan, indices }) {
+    await ops.ocrInit();
+    const { probs, timings } = (await ocr).detect_tiles(new Uint8Array(rgba), width, height, JSON.stringify(plan), JSON.stringify(indices));
+    return { value: { probs, timings: JSON.parse(timings) }, transfer: [probs.buffer] };
+  },
+  async quads({ plan, probs }) {
+    await ops.ocrInit();
+    return JSON.parse((await ocr).quads(JSON.stringify(plan), probs));
+  },
   async detect({ rgba, width, height }) {
     await ops.ocrInit();
     return JSON.parse((await ocr).detect(new Uint8Array(rgba), width, height));

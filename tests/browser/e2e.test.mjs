@@ -40,7 +40,8 @@ async function openPage({ locale } = {}) {
     }, locale);
   }
   await page.goto(server.url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  // Everything the page loads (the OCR models too) is loaded before any image is opened.
+  await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
   return { page, requests };
 }
 

@@ -8,6 +8,7 @@
 //! distance (DBNet predicts a shrunken core of each line), and is mapped back to the image.
 
 use rten::Model;
+use serde::{Deserialize, Serialize};
 use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
 
@@ -45,24 +46,22 @@ pub struct ProbabilityMap {
     pub data: Vec<f32>,
 }
 
-/// RGB pixels of `image` resized to `width × height`: each output pixel the mean of the
-/// source pixels under it when shrinking, the nearest source pixel when not.
-pub fn resize_rgb(image: &Image, width: u32, height: u32) -> Vec<u8> {
+/// RGB pixels of the window `(x, y, w, h)` of `image` scaled to `width × height`: each output
+/// pixel the mean of the source pixels under it when shrinking, the nearest one when not.
+pub fn scaled_window(image: &Image, width: u32, height: u32, (wx, wy, ww, wh): (u32, u32, u32, u32)) -> Vec<u8> {
     let (sw, sh) = (image.width as usize, image.height as usize);
-    let (w, h) = (width as usize, height as usize);
-    let mut out = Vec::with_capacity(w * h * 3);
-    let fx = sw as f64 / w as f64;
-    let fy = sh as f64 / h as f64;
-    for y in 0..h {
-        let (y0, y1) = ((y as f64 * fy) as usize, (((y + 1) as f64 * fy).ceil() as usize).clamp(1, sh));
-        let y0 = y0.min(y1 - 1);
-        for x in 0..w {
-            let (x0, x1) = ((x as f64 * fx) as usize, (((x + 1) as f64 * fx).ceil() as usize).clamp(1, sw));
-            let x0 = x0.min(x1 - 1);
+    let fx = sw as f64 / width as f64;
+    let fy = sh as f64 / height as f64;
+    let mut out = Vec::with_capacity(ww as usize * wh as usize * 3);
+    for y in wy as usize..(wy + wh) as usize {
+        let y1 = (((y + 1) as f64 * fy).ceil() as usize).clamp(1, sh);
+        let y0 = ((y as f64 * fy) as usize).min(y1 - 1);
+        for x in wx as usize..(wx + ww) as usize {
+            let x1 = (((x + 1) as f64 * fx).ceil() as usize).clamp(1, sw);
+            let x0 = ((x as f64 * fx) as usize).min(x1 - 1);
             let mut sum = [0u32; 3];
             for yy in y0..y1 {
-                let row = &image.rgba[(yy * sw + x0) * 4..(yy * sw + x1) * 4];
-                for p in row.chunks_exact(4) {
+                for p in image.rgba[(yy * sw + x0) * 4..(yy * sw + x1) * 4].chunks_exact(4) {
                     sum[0] += p[0] as u32;
                     sum[1] += p[1] as u32;
                     sum[2] += p[2] as u32;
@@ -86,36 +85,41 @@ pub fn tiles(len: u32, tile: u32, overlap: u32) -> Vec<(u32, u32)> {
     (0..n).map(|i| ((i * (size - overlap)).min(len - size), size)).collect()
 }
 
-/// Runs the detector over the scaled image `rgb` (`width × height`) tile by tile.
-pub fn probability_map(model: &Model, rgb: &[u8], width: u32, height: u32, timings: &mut Timings) -> Result<ProbabilityMap, Error> {
-    let mut map = ProbabilityMap { width, height, data: vec![0.0; (width * height) as usize] };
-    for &(ty, th) in &tiles(height, TILE, OVERLAP) {
-        for &(tx, tw) in &tiles(width, TILE, OVERLAP) {
-            let probs = run_tile(model, rgb, width, (tx, ty, tw, th), timings)?;
-            let pw = tw.next_multiple_of(32) as usize;
-            for y in 0..th as usize {
-                let dst = &mut map.data[(ty as usize + y) * width as usize + tx as usize..][..tw as usize];
-                for (d, s) in dst.iter_mut().zip(&probs[y * pw..y * pw + tw as usize]) {
-                    *d = d.max(*s);
-                }
-            }
-        }
-    }
-    Ok(map)
+/// How an image is read by the detector: its scale, the scaled size, and the tiles
+/// `[x, y, w, h]` of the scaled image (which workers can share out).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Plan {
+    pub scale: f32,
+    pub width: u32,
+    pub height: u32,
+    pub tiles: Vec<[u32; 4]>,
 }
 
-/// The detector's probabilities for one tile, padded to multiples of 32 (row length is the
-/// padded width).
-fn run_tile(model: &Model, rgb: &[u8], width: u32, (tx, ty, tw, th): (u32, u32, u32, u32), timings: &mut Timings) -> Result<Vec<f32>, Error> {
+/// The plan for an image of `width × height` read at `scale`.
+pub fn plan(width: u32, height: u32, scale: f32) -> Plan {
+    let w = ((width as f32 * scale).round() as u32).max(1);
+    let h = ((height as f32 * scale).round() as u32).max(1);
+    let mut tiles_ = Vec::new();
+    for &(ty, th) in &tiles(h, TILE, OVERLAP) {
+        for &(tx, tw) in &tiles(w, TILE, OVERLAP) {
+            tiles_.push([tx, ty, tw, th]);
+        }
+    }
+    Plan { scale: w as f32 / width as f32, width: w, height: h, tiles: tiles_ }
+}
+
+/// The detector's probabilities over one tile of the plan (`w × h`, row-major).
+pub fn run_tile(model: &Model, image: &Image, plan: &Plan, tile: [u32; 4], timings: &mut Timings) -> Result<Vec<f32>, Error> {
     let start = now_ms();
+    let [tx, ty, tw, th] = tile;
+    let rgb = scaled_window(image, plan.width, plan.height, (tx, ty, tw, th));
     let (pw, ph) = (tw.next_multiple_of(32) as usize, th.next_multiple_of(32) as usize);
     let plane = pw * ph;
     // Padding is the normalised value 0 (the mean colour). Channels in BGR order, as PaddleOCR's
     // models were trained on OpenCV images.
     let mut input = vec![0f32; 3 * plane];
-    for y in 0..th as usize {
-        let src = &rgb[((ty as usize + y) * width as usize + tx as usize) * 3..][..tw as usize * 3];
-        for (x, p) in src.chunks_exact(3).enumerate() {
+    for (y, row) in rgb.chunks_exact(tw as usize * 3).enumerate() {
+        for (x, p) in row.chunks_exact(3).enumerate() {
             for (c, &v) in [p[2], p[1], p[0]].iter().enumerate() {
                 input[c * plane + y * pw + x] = (v as f32 / 255.0 - MEAN[c]) / STD[c];
             }
@@ -131,7 +135,22 @@ fn run_tile(model: &Model, rgb: &[u8], width: u32, (tx, ty, tw, th): (u32, u32, 
     if shape[2] != ph || shape[3] != pw {
         return Err(Error::Model(format!("text detection output is {shape:?}, expected [1, 1, {ph}, {pw}]")));
     }
-    Ok(probs.to_vec())
+    let padded = probs.to_vec();
+    Ok(padded.chunks_exact(pw).take(th as usize).flat_map(|row| row[..tw as usize].iter().copied()).collect())
+}
+
+/// Merges tiles' probabilities (taking the larger value where they overlap) into one map.
+pub fn merge_tiles(plan: &Plan, tiles: &[([u32; 4], Vec<f32>)]) -> ProbabilityMap {
+    let mut map = ProbabilityMap { width: plan.width, height: plan.height, data: vec![0.0; (plan.width * plan.height) as usize] };
+    for ([tx, ty, tw, _], probs) in tiles {
+        for (y, row) in probs.chunks_exact(*tw as usize).enumerate() {
+            let dst = &mut map.data[(*ty as usize + y) * plan.width as usize + *tx as usize..][..*tw as usize];
+            for (d, s) in dst.iter_mut().zip(row) {
+                *d = d.max(*s);
+            }
+        }
+    }
+    map
 }
 
 /// A candidate line found in the probability map, in the map's pixels.
@@ -236,21 +255,20 @@ pub fn quads_from_map(map: &ProbabilityMap, scale: f32) -> Vec<Quad> {
 
 /// Finds the text lines of `image`, reading it at `scale`.
 pub fn detect_lines(model: &Model, image: &Image, scale: f32, timings: &mut Timings) -> Result<Vec<Quad>, Error> {
-    let start = now_ms();
-    let width = ((image.width as f32 * scale).round() as u32).max(1);
-    let height = ((image.height as f32 * scale).round() as u32).max(1);
-    let rgb = if width == image.width && height == image.height {
-        image.rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect()
-    } else {
-        resize_rgb(image, width, height)
-    };
-    timings.detect_prepare_ms += now_ms() - start;
-    let map = probability_map(model, &rgb, width, height, timings)?;
+    let plan = plan(image.width, image.height, scale);
+    let mut maps = Vec::with_capacity(plan.tiles.len());
+    for &tile in &plan.tiles {
+        maps.push((tile, run_tile(model, image, &plan, tile, timings)?));
+    }
+    Ok(quads_from_tiles(&plan, &maps, timings))
+}
+
+/// The quads from the tiles of a plan (run here or by other workers).
+pub fn quads_from_tiles(plan: &Plan, tiles: &[([u32; 4], Vec<f32>)], timings: &mut Timings) -> Vec<Quad> {
     let post = now_ms();
-    let sx = width as f32 / image.width as f32;
-    let quads = quads_from_map(&map, sx);
+    let quads = quads_from_map(&merge_tiles(plan, tiles), plan.scale);
     timings.detect_post_ms += now_ms() - post;
-    Ok(quads)
+    quads
 }
 
 #[cfg(test)]

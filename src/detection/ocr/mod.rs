@@ -115,6 +115,16 @@ impl Ocr {
         Ocr::from_bytes(read(DETECTION_MODEL)?, read(RECOGNITION_MODEL)?, &dictionary)
     }
 
+    /// How the detector will read an image of this size (tiles can be run by several workers).
+    pub fn plan(&self, width: u32, height: u32) -> detect::Plan {
+        detect::plan(width, height, detect::choose_scale(width, height))
+    }
+
+    /// The detector's probabilities over one tile of `plan`.
+    pub fn detect_tile(&self, image: &Image, plan: &detect::Plan, tile: [u32; 4], timings: &mut Timings) -> Result<Vec<f32>, Error> {
+        detect::run_tile(&self.detector, image, plan, tile, timings)
+    }
+
     /// The text-line quads of `image` (the first half of [`Ocr::read`]).
     pub fn detect(&self, image: &Image) -> Result<(Vec<Quad>, Timings), Error> {
         let start = crate::clock::now_ms();
