@@ -164,6 +164,8 @@ run_tests() {
 bench() {
   build
   cargo bench --quiet --bench masking
+  RTEN_NUM_THREADS=1 cargo bench --quiet --bench ocr
+  cargo bench --quiet --bench ocr
   node tests/browser/bench.mjs
 }
 

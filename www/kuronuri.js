@@ -244,6 +244,11 @@ export class Kuronuri {
     return new Blob([bytes], { type: mimeOf(format) });
   }
 
+  /** WebAssembly memory held by each worker, in bytes (its peak so far). */
+  async memory() {
+    return Promise.all([this.#engine, ...this.#pool].map((e) => e.call('memory')));
+  }
+
   /** Stops the workers. */
   close() {
     for (const e of [this.#engine, ...this.#pool]) e.terminate();

@@ -59,6 +59,10 @@ const ops = {
     await ready;
     return true;
   },
+  /** Bytes of WebAssembly memory this worker holds (it only grows, so this is its peak). */
+  async memory() {
+    return (await ready).memory.buffer.byteLength;
+  },
   async open({ blob }) {
     await ops.init();
     const bytes = await bytesOf(blob);

@@ -2,7 +2,12 @@
 // same scene as the native bench (src/benchmark.rs), timed with performance.now(), printed as
 // median milliseconds per frame and as multiples of a whole-frame copy in the same run.
 
-import { launchBrowser, startServer } from './harness.mjs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { launchBrowser, ROOT, startServer } from './harness.mjs';
+
+const SCENES = path.join(ROOT, 'target/bench-scenes');
+const SCENE_FILES = [['1280x720 screenshot', '1280x720.png'], ['1920x1080 screenshot', '1920x1080.png'], ['2480x3508 A4 page', '2480x3508.png']];
 
 const server = await startServer();
 const browser = await launchBrowser();
@@ -42,6 +47,38 @@ try {
     console.log(`${r.frame.padEnd(11)} ${pad((r.covered * 100).toFixed(1) + '%', 7)} ${pad(r.copy.toFixed(3), 9)} ${cell('fill')} ${cell('mosaic')} ${cell('blur')}`);
   }
   console.log('goal (in WebAssembly): fill <= 0.3x, mosaic <= 1x, blur <= 2x the frame copy');
+
+  // OCR: the scenes the native OCR bench wrote (it runs first).
+  for (const [, file] of SCENE_FILES) {
+    if (!existsSync(path.join(SCENES, file))) throw new Error(`missing ${path.join(SCENES, file)}: run cargo bench --bench ocr first`);
+  }
+  await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
+  const threads = await page.evaluate(() => navigator.hardwareConcurrency);
+  console.log(`\nOCR, WebAssembly in headless Chromium, ms per image (best of 2); detect/recognize = the slowest worker's model time`);
+  for (const [name, file] of SCENE_FILES) {
+    const bytes = [...readFileSync(path.join(SCENES, file))];
+    for (const n of [1, threads]) {
+      const r = await page.evaluate(async ([data, n]) => {
+        const blob = new Blob([new Uint8Array(data)], { type: 'image/png' });
+        let best = null;
+        for (let i = 0; i < 2; i++) {
+          const r = await window.kuronuri.ocrImage(blob, { threads: n });
+          if (!best || r.timings.total_ms < best.timings.total_ms) best = r;
+        }
+        const t = best.timings;
+        const max = (xs, k) => Math.max(...xs.map((x) => x[k]));
+        return {
+          total: t.total_ms, lines: best.lines.length, scale: t.detect.scale, tiles: t.detect.tiles,
+          detect: max(t.detect.workers, 'detect_model_ms'), post: t.detect.post.timings?.detect_post_ms ?? t.detect.post.detect_post_ms,
+          recognize: max(t.recognize, 'recognize_model_ms'), decode: t.decode_ms,
+          memory: await window.kuronuri.memory(),
+        };
+      }, [bytes, n]);
+      const mb = r.memory.map((m) => (m / 1048576).toFixed(0)).join('+');
+      console.log(`${name.padEnd(22)} ${String(n).padStart(2)} worker(s) ${r.total.toFixed(0).padStart(7)} ms  lines ${String(r.lines).padStart(3)}  scale ${r.scale.toFixed(2)}  decode ${r.decode.toFixed(0)}  detect ${r.detect.toFixed(0)} (${r.tiles} tiles)  recognize ${r.recognize.toFixed(0)}  wasm memory ${mb} MB`);
+    }
+  }
+  console.log('goal: a 1920x1080 screenshot read in under 1.5 s; peak wasm memory under 400 MB');
 } finally {
   await browser.close();
   server.close();
