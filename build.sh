@@ -158,7 +158,7 @@ serve() {
 run_tests() {
   build
   cargo test --release
-  node --test --test-reporter=spec tests/browser/
+  node --test tests/browser/
 }
 
 bench() {
