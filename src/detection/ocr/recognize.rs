@@ -23,7 +23,7 @@ pub const HEIGHT: usize = 48;
 pub const MAX_WIDTH: usize = HEIGHT * 60;
 /// Pixels (width × height summed over a batch) per recogniser run.
 const BATCH_PIXELS: usize = HEIGHT * 6000;
-const MAX_BATCH: usize = 4;
+const MAX_BATCH: usize = 16;
 /// Lines read with less confidence are read again upside down.
 pub const RETRY_BELOW: f32 = 0.75;
 
