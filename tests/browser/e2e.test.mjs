@@ -5,31 +5,19 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
-import { launchBrowser, ROOT, shared, startServer } from './harness.mjs';
+import { OUT, ROOT, serverAndBrowser, shared } from './harness.mjs';
 import { jpegMarkers, pngChunks, pngWithHeader, readPng } from './images.mjs';
 
-const OUT = path.join(ROOT, 'tests/browser/.out');
-mkdirSync(OUT, { recursive: true });
 const FIXTURE = 'eval/dev/dev_0004_enPatients.png';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = serverAndBrowser(before, after);
 
 /** Opens the page with every request recorded (pages and workers) and waits for the engine. */
 async function openPage({ locale } = {}) {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   const requests = [];
   page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), type: r.resourceType(), at: Date.now() }));
   page.on('pageerror', (e) => requests.push({ error: String(e) }));
@@ -39,7 +27,7 @@ async function openPage({ locale } = {}) {
       Object.defineProperty(navigator, 'language', { get: () => lang });
     }, locale);
   }
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   // Everything the page loads (the OCR models too) is loaded before any image is opened.
   await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
   return { page, requests };
@@ -74,7 +62,7 @@ function staticFileExists(url) {
 
 /** Every request must be a same-origin GET of a file under www/, and none after `since`. */
 function assertNoLeaks(requests, since) {
-  const origin = new URL(server.url).origin;
+  const origin = new URL(env.server.url).origin;
   const errors = requests.filter((r) => r.error);
   assert.deepEqual(errors, [], 'the page raised errors');
   for (const r of requests) {
@@ -280,7 +268,7 @@ describe('the page in headless Chromium', { timeout: 180_000 }, () => {
     await new Promise((r) => other.listen(0, '127.0.0.1', r));
     const otherUrl = `http://127.0.0.1:${other.address().port}/steal`;
     const { page } = await openPage();
-    const response = await page.goto(server.url);
+    const response = await page.goto(env.server.url);
     const headers = response.headers();
     assert.match(headers['content-security-policy'], /connect-src 'self'/);
     assert.equal(headers['cross-origin-opener-policy'], 'same-origin');

@@ -2,7 +2,7 @@
 // loopback port and Debian's headless Chromium (no browser download is possible here).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,4 +63,25 @@ export async function launchBrowser() {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Screenshots of the tests land here, for a person to look at. */
+export const OUT = path.join(ROOT, 'tests/browser/.out');
+
+/**
+ * Starts the server and the browser before the tests of a file and stops them after; the
+ * returned object's `server` and `browser` are set once they run.
+ */
+export function serverAndBrowser(before, after) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    mkdirSync(OUT, { recursive: true });
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.server?.close();
+  });
+  return env;
 }

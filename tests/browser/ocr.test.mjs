@@ -6,27 +6,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, ROOT, shared, startServer } from './harness.mjs';
+import { OUT, ROOT, serverAndBrowser, shared } from './harness.mjs';
 
-const OUT = path.join(ROOT, 'tests/browser/.out');
 const FIXTURE = 'eval/dev/dev_0004_enPatients.png';
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = serverAndBrowser(before, after);
 
 async function openPage() {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   const requests = [];
   page.on('request', (r) => requests.push({ url: r.url(), at: Date.now() }));
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
   return { page, requests };
 }
@@ -34,7 +23,7 @@ async function openPage() {
 describe('OCR in headless Chromium', { timeout: 300_000 }, () => {
   test('the page reads a screenshot and shows each line; nothing is fetched once the image is open', async () => {
     const { page, requests } = await openPage();
-    const origin = new URL(server.url).origin;
+    const origin = new URL(env.server.url).origin;
     assert.ok(requests.some((r) => r.url.includes('/models/ppocrv5_rec.onnx')), 'models fetched on the first visit');
     const opened = Date.now();
     await page.setInputFiles('#file', shared(FIXTURE));
