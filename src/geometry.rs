@@ -35,29 +35,29 @@ pub fn polygon_area(poly: &[[f64; 2]]) -> f64 {
     twice.abs() / 2.0
 }
 
-/// The smallest width of a convex polygon over the directions normal to its edges (the
-/// minimum caliper width). Zero for fewer than three points.
-pub fn min_width(hull: &[[f64; 2]]) -> f64 {
-    if hull.len() < 3 {
-        return 0.0;
-    }
-    let mut best = f64::INFINITY;
-    for i in 0..hull.len() {
-        let (a, b) = (hull[i], hull[(i + 1) % hull.len()]);
+/// For each non-degenerate edge of a convex hull: its unit direction `u`, the unit normal `v`,
+/// and the hull's extent along each, `(u0, u1)` and `(v0, v1)` (the rotating calipers' frames).
+fn edge_frames(hull: &[[f64; 2]]) -> impl Iterator<Item = ([f64; 2], [f64; 2], (f64, f64), (f64, f64))> + '_ {
+    let n = if hull.len() < 3 { 0 } else { hull.len() };
+    (0..n).filter_map(move |i| {
+        let (a, b) = (hull[i], hull[(i + 1) % n]);
         let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
         let len = (dx * dx + dy * dy).sqrt();
         if len == 0.0 {
-            continue;
+            return None;
         }
-        let (nx, ny) = (-dy / len, dx / len);
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for p in hull {
-            let d = p[0] * nx + p[1] * ny;
-            lo = lo.min(d);
-            hi = hi.max(d);
-        }
-        best = best.min(hi - lo);
-    }
+        let (u, v) = ([dx / len, dy / len], [-dy / len, dx / len]);
+        let extent = |axis: [f64; 2]| {
+            hull.iter().map(|p| p[0] * axis[0] + p[1] * axis[1]).fold((f64::MAX, f64::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)))
+        };
+        Some((u, v, extent(u), extent(v)))
+    })
+}
+
+/// The smallest width of a convex polygon over the directions normal to its edges (the
+/// minimum caliper width). Zero for fewer than three points.
+pub fn min_width(hull: &[[f64; 2]]) -> f64 {
+    let best = edge_frames(hull).map(|(_, _, _, (v0, v1))| v1 - v0).fold(f64::INFINITY, f64::min);
     if best.is_finite() { best } else { 0.0 }
 }
 
@@ -65,35 +65,12 @@ pub fn min_width(hull: &[[f64; 2]]) -> f64 {
 /// each hull edge). Returns its corners in hull order and its two side lengths `(along, across)`
 /// where `along` is measured along the edge that gave the minimum.
 pub fn min_area_rect(hull: &[[f64; 2]]) -> Option<([[f64; 2]; 4], f64, f64)> {
-    if hull.len() < 3 {
-        return None;
-    }
-    let mut best: Option<(f64, [[f64; 2]; 4], f64, f64)> = None;
-    for i in 0..hull.len() {
-        let (a, b) = (hull[i], hull[(i + 1) % hull.len()]);
-        let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-        let len = (dx * dx + dy * dy).sqrt();
-        if len == 0.0 {
-            continue;
-        }
-        let (ux, uy) = (dx / len, dy / len);
-        let (vx, vy) = (-uy, ux);
-        let (mut u0, mut u1, mut v0, mut v1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for p in hull {
-            let u = p[0] * ux + p[1] * uy;
-            let v = p[0] * vx + p[1] * vy;
-            u0 = u0.min(u);
-            u1 = u1.max(u);
-            v0 = v0.min(v);
-            v1 = v1.max(v);
-        }
-        let area = (u1 - u0) * (v1 - v0);
-        if best.as_ref().is_none_or(|b| area < b.0) {
-            let at = |u: f64, v: f64| [u * ux + v * vx, u * uy + v * vy];
-            best = Some((area, [at(u0, v0), at(u1, v0), at(u1, v1), at(u0, v1)], u1 - u0, v1 - v0));
-        }
-    }
-    best.map(|(_, corners, along, across)| (corners, along, across))
+    let (u, v, (u0, u1), (v0, v1)) = edge_frames(hull).min_by(|a, b| {
+        let area = |f: &(_, _, (f64, f64), (f64, f64))| (f.2 .1 - f.2 .0) * (f.3 .1 - f.3 .0);
+        area(a).total_cmp(&area(b))
+    })?;
+    let at = |a: f64, b: f64| [a * u[0] + b * v[0], a * u[1] + b * v[1]];
+    Some(([at(u0, v0), at(u1, v0), at(u1, v1), at(u0, v1)], u1 - u0, v1 - v0))
 }
 
 #[cfg(test)]
