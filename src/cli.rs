@@ -6,17 +6,27 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::export::ExportFormat;
 use crate::imaging::{MaskStyle, Region};
+use crate::pii::Policy;
 use crate::serve;
 
 pub const USAGE: &str = "\
 usage:
-  kuronuri redact IN -o OUT [--box x,y,w,h]... [--quad x1,y1,x2,y2,x3,y3,x4,y4]...
-                  [--style fill|fill:#rrggbb|mosaic|blur] [--format png|jpeg[:Q]] [--pad SHARE]
+  kuronuri redact IN -o OUT [--box x,y,w,h]... [--quad x1,y1,x2,y2,x3,y3,x4,y4]... [--scan]
+                  [--policy P] [--report R.json] [--style fill|fill:#rrggbb|mosaic|blur]
+                  [--text-style STYLE] [--format png|jpeg[:Q]] [--pad SHARE] [--models DIR]
+  kuronuri scan IN... --out-dir DIR [--policy P] [--models DIR] [--ocr-cache DIR]
   kuronuri ocr IN [--json] [--models DIR]
   kuronuri serve [--root DIR] [--port N] [--host ADDR]
 
-redact masks the given regions of IN (PNG, JPEG or WebP) and writes OUT afresh, with no
-metadata; the format follows OUT's extension unless --format is given. IN is only read.
+redact writes OUT afresh (PNG or JPEG, no metadata; the format follows OUT's extension
+unless --format is given) with personal data masked. IN is only read. Without --box or
+--quad it scans IN and masks every finding (text with --text-style, default a solid fill);
+with them it masks those regions with --style, and scans as well only when --scan is given.
+--report writes the findings as JSON.
+scan reads each IN and writes DIR/<IN's stem>.json: its findings (category, tier, text,
+quad, score, reason). --ocr-cache keeps each image's OCR result there and reuses it.
+P (policy): everything (default: identifiers and attributes beside them) or identifiers,
+optionally followed by ,-category to leave a category out (everything,-score).
 ocr prints the text lines of IN (or, with --json, lines with their quads and every
 character's quad). Models are read from --models, $KURONURI_MODELS or ./www/models.
 serve serves the page (default root ./www, port 8080, host 127.0.0.1).";
@@ -43,6 +53,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
         Some("redact") => redact(&args[1..]),
         Some("serve") => serve_command(&args[1..]),
         Some("ocr") => ocr(&args[1..]),
+        Some("scan") => scan(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -76,6 +87,8 @@ fn redact(args: &[String]) -> Result<(), Failure> {
     let mut style = MaskStyle::default();
     let mut format: Option<ExportFormat> = None;
     let mut pad = crate::imaging::region::DEFAULT_PADDING;
+    let mut text_style = MaskStyle::default();
+    let (mut force_scan, mut policy, mut report, mut models) = (false, Policy::default(), None::<PathBuf>, None);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -89,6 +102,11 @@ fn redact(args: &[String]) -> Result<(), Failure> {
                 shapes.push(crate::imaging::Shape::Polygon(v.chunks(2).map(|p| [p[0], p[1]]).collect()));
             }
             "--style" => style = take_value(arg, &mut it)?.parse()?,
+            "--text-style" => text_style = take_value(arg, &mut it)?.parse()?,
+            "--scan" => force_scan = true,
+            "--policy" => policy = Policy::parse(take_value(arg, &mut it)?).map_err(usage)?,
+            "--report" => report = Some(PathBuf::from(take_value(arg, &mut it)?)),
+            "--models" => models = Some(PathBuf::from(take_value(arg, &mut it)?)),
             "--format" => format = Some(take_value(arg, &mut it)?.parse()?),
             "--pad" => {
                 pad = take_value(arg, &mut it)?.parse().map_err(|_| usage("--pad takes a number such as 0.15"))?;
@@ -100,9 +118,7 @@ fn redact(args: &[String]) -> Result<(), Failure> {
     }
     let input = input.ok_or_else(|| usage("redact needs an input file"))?;
     let output = output.ok_or_else(|| usage("redact needs -o OUT"))?;
-    if shapes.is_empty() {
-        return Err(usage("nothing to mask: give at least one --box or --quad (automatic detection is not built yet)"));
-    }
+    let scanning = shapes.is_empty() || force_scan;
     let regions = shapes.into_iter().map(|s| Region::new(s, pad)).collect::<Result<Vec<_>, _>>()?;
     let format = match format {
         Some(f) => f,
@@ -111,9 +127,84 @@ fn redact(args: &[String]) -> Result<(), Failure> {
     if same_file(&input, &output) {
         return Err(usage("OUT is the input file: the original is never overwritten"));
     }
+    if report.as_deref().is_some_and(|r| same_file(&input, r)) {
+        return Err(usage("--report names the input file: the original is never overwritten"));
+    }
     let bytes = std::fs::read(&input).map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
-    let masked = crate::redact_image(&bytes, &regions, style, format, fresh_seed())?;
+    let image = crate::imaging::decode(&bytes)?;
+    let findings = if scanning {
+        let engine = crate::detection::ocr::Ocr::load_dir(&models_dir(models))?;
+        let ocr = engine.read(&image, &mut |_, _| {})?;
+        crate::pii::scan(&ocr, &policy)
+    } else {
+        Vec::new()
+    };
+    let text_regions: Vec<Region> = findings.iter().map(crate::finding_region).collect();
+    let (width, height) = (image.width, image.height);
+    let masked = crate::redact_decoded(image, &[(&text_regions, text_style), (&regions, style)], format, fresh_seed())?;
     write_atomically(&output, &masked)?;
+    if let Some(report) = report {
+        write_atomically(&report, &report_json(&input, width, height, &findings)?)?;
+    }
+    if scanning {
+        eprintln!("{}: masked {} finding(s){}", input.display(), findings.len(), if regions.is_empty() { String::new() } else { format!(" and {} region(s)", regions.len()) });
+    }
+    Ok(())
+}
+
+/// The JSON a scan writes for one image.
+fn report_json(input: &Path, width: u32, height: u32, findings: &[crate::pii::Finding]) -> Result<Vec<u8>, Error> {
+    let file = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let value = serde_json::json!({ "file": file, "width": width, "height": height, "findings": findings });
+    serde_json::to_vec_pretty(&value).map_err(|e| Error::Io(e.to_string()))
+}
+
+fn scan(args: &[String]) -> Result<(), Failure> {
+    let (mut inputs, mut out_dir, mut policy, mut models, mut cache) = (Vec::<PathBuf>::new(), None::<PathBuf>, Policy::default(), None, None::<PathBuf>);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--out-dir" => out_dir = Some(take_value(arg, &mut it)?.into()),
+            "--policy" => policy = Policy::parse(take_value(arg, &mut it)?).map_err(usage)?,
+            "--models" => models = Some(PathBuf::from(take_value(arg, &mut it)?)),
+            "--ocr-cache" => cache = Some(PathBuf::from(take_value(arg, &mut it)?)),
+            flag if flag.starts_with('-') && flag.len() > 1 => return Err(usage(format!("unknown option {flag}"))),
+            path => inputs.push(path.into()),
+        }
+    }
+    if inputs.is_empty() {
+        return Err(usage("scan needs at least one input file"));
+    }
+    let out_dir = out_dir.ok_or_else(|| usage("scan needs --out-dir DIR"))?;
+    std::fs::create_dir_all(&out_dir).map_err(|e| Error::Io(format!("cannot create {}: {e}", out_dir.display())))?;
+    if let Some(c) = &cache {
+        std::fs::create_dir_all(c).map_err(|e| Error::Io(format!("cannot create {}: {e}", c.display())))?;
+    }
+    let mut engine = None;
+    let mut failed = 0;
+    for input in &inputs {
+        let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let result = (|| -> Result<usize, Failure> {
+            let ocr = read_text(input, cache.as_deref(), &models_dir(models.clone()), &mut engine)?;
+            let findings = crate::pii::scan(&ocr, &policy);
+            let out = out_dir.join(format!("{stem}.json"));
+            if same_file(input, &out) {
+                return Err(usage(format!("{} would overwrite the input", out.display())));
+            }
+            write_atomically(&out, &report_json(input, ocr.width, ocr.height, &findings)?)?;
+            Ok(findings.len())
+        })();
+        match result {
+            Ok(n) => println!("{}: {n} finding(s)", input.display()),
+            Err(f) => {
+                eprintln!("{}: {}", input.display(), f.message);
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Failure { message: format!("{failed} of {} file(s) could not be scanned", inputs.len()), status: 1 });
+    }
     Ok(())
 }
 
@@ -159,11 +250,13 @@ pub fn models_dir(flag: Option<PathBuf>) -> PathBuf {
 }
 
 fn ocr(args: &[String]) -> Result<(), Failure> {
-    let (mut input, mut json, mut models) = (None::<PathBuf>, false, None);
+    let (mut input, mut json, mut models, mut show_layout, mut cache) = (None::<PathBuf>, false, None, false, None::<PathBuf>);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--json" => json = true,
+            "--layout" => show_layout = true,
+            "--ocr-cache" => cache = Some(PathBuf::from(take_value(arg, &mut it)?)),
             "--models" => models = Some(PathBuf::from(take_value(arg, &mut it)?)),
             flag if flag.starts_with('-') && flag.len() > 1 => return Err(usage(format!("unknown option {flag}"))),
             path if input.is_none() => input = Some(path.into()),
@@ -171,11 +264,10 @@ fn ocr(args: &[String]) -> Result<(), Failure> {
         }
     }
     let input = input.ok_or_else(|| usage("ocr needs an input file"))?;
-    let bytes = std::fs::read(&input).map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
-    let image = crate::imaging::decode(&bytes)?;
-    let engine = crate::detection::ocr::Ocr::load_dir(&models_dir(models))?;
-    let result = engine.read(&image, &mut |_, _| {})?;
-    if json {
+    let result = read_text(&input, cache.as_deref(), &models_dir(models), &mut None)?;
+    if show_layout {
+        print_layout(&result);
+    } else if json {
         println!("{}", serde_json::to_string(&result).map_err(|e| Error::Io(e.to_string()))?);
     } else {
         for line in &result.lines {
@@ -183,6 +275,41 @@ fn ocr(args: &[String]) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Reads the text of `input`, or takes it from `cache` (`<stem>.ocr.json`) when it is there
+/// (and puts it there when it is not). The models are loaded on first need.
+fn read_text(input: &Path, cache: Option<&Path>, models: &Path, engine: &mut Option<crate::detection::ocr::Ocr>) -> Result<crate::detection::ocr::OcrResult, Error> {
+    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let cached = cache.map(|c| c.join(format!("{stem}.ocr.json")));
+    if let Some(bytes) = cached.as_ref().and_then(|p| std::fs::read(p).ok()) {
+        return serde_json::from_slice(&bytes).map_err(|e| Error::Io(format!("bad OCR cache file: {e}")));
+    }
+    let bytes = std::fs::read(input).map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
+    let image = crate::imaging::decode(&bytes)?;
+    if engine.is_none() {
+        *engine = Some(crate::detection::ocr::Ocr::load_dir(models)?);
+    }
+    let ocr = engine.as_ref().unwrap().read(&image, &mut |_, _| {})?;
+    if let Some(p) = &cached {
+        write_atomically(p, &serde_json::to_vec(&ocr).map_err(|e| Error::Io(e.to_string()))?)?;
+    }
+    Ok(ocr)
+}
+
+/// Rows, segments and tables as the personal-data rules see them (for people tuning them).
+fn print_layout(ocr: &crate::detection::ocr::OcrResult) {
+    let layout = crate::detection::layout::layout(&ocr.lines);
+    println!("angle {:.3} rad, line height {:.1} px", layout.angle, layout.line_height);
+    for (r, row) in layout.rows.iter().enumerate() {
+        let cells: Vec<String> = row.iter().map(|&s| { let g = &layout.segments[s]; format!("[{:.0}-{:.0}] {}", g.x0, g.x1, g.text) }).collect();
+        println!("row {r} y={:.0}: {}", layout.segments[row[0]].yc(), cells.join(" | "));
+    }
+    for t in layout.tables(&ocr.lines, crate::pii::labels::label) {
+        let heads: Vec<String> = t.columns.iter().map(|c| format!("{} {:?}", c.label, c.kind)).collect();
+        let rows: std::collections::BTreeSet<usize> = t.cells.iter().map(|c| c.row).collect();
+        println!("table at row {}: {} cells in {} rows ({:?}..{:?}); columns: {}", t.header_row, t.cells.len(), rows.len(), rows.first(), rows.last(), heads.join(", "));
+    }
 }
 
 fn serve_command(args: &[String]) -> Result<(), Failure> {

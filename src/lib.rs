@@ -4,6 +4,8 @@
 //! Web Worker of the page (`src/wasm.rs`, compiled only for `wasm32`).
 //!
 //! - [`imaging`]: decoding, frames, regions and the masking kernels (the hot path);
+//! - [`detection`]: reading text (OCR) and the layout of a page (rows, tables);
+//! - [`pii`]: the personal-data rules that turn text into findings;
 //! - [`export`]: encoding masked pixels into files without metadata;
 //! - [`benchmark`]: the scene that `./build.sh bench` measures, natively and in the browser;
 //! - `serve` and `cli` (native only): the static server for the page and the command line.
@@ -15,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod geometry;
 pub mod imaging;
+pub mod pii;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
@@ -38,9 +41,22 @@ pub fn redact_image(
     format: ExportFormat,
     seed: u64,
 ) -> Result<Vec<u8>, Error> {
-    let mut image = imaging::decode(bytes)?;
+    let image = imaging::decode(bytes)?;
+    redact_decoded(image, &[(regions, style)], format, seed)
+}
+
+/// Masks each group of regions with its style (text findings with a fill, hand-drawn boxes
+/// with the style the person chose) and encodes the result as `format`.
+pub fn redact_decoded(mut image: imaging::Image, groups: &[(&[Region], MaskStyle)], format: ExportFormat, seed: u64) -> Result<Vec<u8>, Error> {
     let (width, height) = (image.width, image.height);
     let mut frame = FrameMut::packed(&mut image.rgba, width, height)?;
-    imaging::mask_regions(&mut frame, regions, style, seed);
+    for (i, (regions, style)) in groups.iter().enumerate() {
+        imaging::mask_regions(&mut frame, regions, *style, seed.wrapping_add(i as u64));
+    }
     export::encode(&image.rgba, width, height, format)
+}
+
+/// The region that masks a finding: its quad with the default padding.
+pub fn finding_region(finding: &pii::Finding) -> Region {
+    Region::polygon(finding.quad.to_vec())
 }

@@ -59,7 +59,11 @@ fn errors_are_one_line_with_a_non_zero_exit() {
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
         (vec!["redact", t, "-o", o, "--box", "1,1,5,5"], 1, "not an image"),
         (vec!["redact", "/no/such/file.png", "-o", o, "--box", "1,1,5,5"], 1, "cannot read"),
-        (vec!["redact", p, "-o", o], 2, "nothing to mask"),
+        (vec!["redact", p, "-o", o, "--models", "/no/such/dir"], 1, "run ./build.sh build"),
+        (vec!["redact", p, "-o", o, "--policy", "bogus"], 2, "unknown policy"),
+        (vec!["redact", p, "-o", o, "--policy", "everything,-salary"], 2, "unknown category"),
+        (vec!["scan", p], 2, "--out-dir"),
+        (vec!["scan", "--out-dir", "/tmp"], 2, "at least one input"),
         (vec!["redact", p, "-o", o, "--box", "1,2,3"], 2, "--box takes 4"),
         (vec!["redact", p, "-o", o, "--box", "1,2,-3,4"], 1, "negative"),
         (vec!["redact", p, "-o", o, "--box", "1,1,5,5", "--style", "pixelate"], 1, "unknown mask style"),

@@ -1,3 +1,4 @@
-//! Finding things in pixels. So far: reading text ([`ocr`]).
+//! Finding things in pixels: reading text ([`ocr`]) and where that text sits ([`layout`]).
 
+pub mod layout;
 pub mod ocr;

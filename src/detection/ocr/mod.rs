@@ -17,7 +17,7 @@ pub mod recognize;
 use std::path::Path;
 
 use rten::Model;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::imaging::Image;
@@ -27,7 +27,7 @@ use crate::imaging::Image;
 pub type Quad = [[f32; 2]; 4];
 
 /// One recognised character and where it is.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OcrChar {
     pub text: String,
     pub quad: Quad,
@@ -35,7 +35,7 @@ pub struct OcrChar {
 }
 
 /// One line of text.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TextLine {
     /// The line's text, NFC.
     pub text: String,
@@ -46,17 +46,18 @@ pub struct TextLine {
 }
 
 /// Everything read from one image.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OcrResult {
     pub width: u32,
     pub height: u32,
     pub lines: Vec<TextLine>,
     /// Where the time went.
+    #[serde(default)]
     pub timings: Timings,
 }
 
 /// Milliseconds spent in each stage of reading one image.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Timings {
     /// The scale the detector read the image at.
     pub scale: f32,

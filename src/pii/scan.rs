@@ -1,0 +1,225 @@
+//! From OCR lines to findings: context-free rules on every line, then the layout — table
+//! columns under personal headers, values beside or below labels — and finally merging.
+
+use crate::detection::layout::{self, Layout};
+use crate::detection::ocr::{OcrResult, Quad, TextLine};
+
+use super::category::{Category, Policy};
+use super::labels::{self, LabelKind};
+use super::names::names;
+use super::patterns::{self, Hit};
+use super::text::Folded;
+use super::Finding;
+
+/// A finding before it is merged: a run of characters of one line.
+#[derive(Clone, Debug)]
+struct Raw {
+    line: usize,
+    first: usize,
+    last: usize,
+    category: Category,
+    score: f32,
+    reason: String,
+}
+
+/// Words that name an illness or a condition wherever they are.
+const HEALTH_WORDS: &[&str] = &[
+    "糖尿病", "高血圧", "認知症", "うつ病", "統合失調症", "心不全", "肺炎", "骨折", "脳梗塞", "脳出血", "肝炎",
+    "肝硬変", "腎不全", "腎臓病", "喘息", "がん", "癌", "白血病", "HIV", "エイズ", "結核", "てんかん", "パーキンソン病",
+    "アルツハイマー", "双極性障害", "適応障害", "発達障害", "知的障害", "身体障害", "精神障害", "障害者手帳", "療育手帳",
+    "妊娠", "人工透析", "diabetes", "hypertension", "pneumonia", "dementia", "depression", "cancer", "fracture",
+    "heart failure", "stroke", "asthma", "COPD", "sepsis",
+];
+
+/// Endings of disease names (about 60% of Japan's standard disease names end in one of these,
+/// measured in the research notes): only used where the context is medical.
+const DISEASE_ENDINGS: &[&str] = &["症", "炎", "腫", "瘍", "骨折", "症候群", "癌", "がん", "病", "損傷", "障害", "不全", "出血", "麻痺", "中毒", "潰瘍", "熱傷", "梗塞"];
+
+fn hits_to_raw(folded: &Folded, line: usize, hits: Vec<Hit>, out: &mut Vec<Raw>) {
+    for h in hits {
+        if let Some((first, last)) = folded.source_span(h.start, h.end) {
+            out.push(Raw { line, first, last, category: h.category, score: h.score, reason: h.reason.to_string() });
+        }
+    }
+}
+
+fn fold_line(line: &TextLine) -> Folded {
+    Folded::new(line.chars.iter().map(|c| c.text.as_str()), 0)
+}
+
+fn fold_range(line: &TextLine, first: usize, last: usize) -> Folded {
+    Folded::new(line.chars[first..=last].iter().map(|c| c.text.as_str()), first)
+}
+
+/// The quad over characters `first..=last` of `line`.
+pub fn span_quad(line: &TextLine, first: usize, last: usize) -> Quad {
+    let (a, b) = (&line.chars[first].quad, &line.chars[last].quad);
+    [a[0], b[1], b[2], a[3]]
+}
+
+/// Everything personal in `ocr` that `policy` keeps.
+pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
+    let lines = &ocr.lines;
+    let mut raw: Vec<Raw> = Vec::new();
+    let dictionary = names();
+    for (li, line) in lines.iter().enumerate() {
+        if line.chars.is_empty() {
+            continue;
+        }
+        let folded = fold_line(line);
+        hits_to_raw(&folded, li, patterns::find(&folded.text), &mut raw);
+        hits_to_raw(&folded, li, dictionary.find(&folded.text), &mut raw);
+        let mut health = Vec::new();
+        for w in HEALTH_WORDS {
+            for (at, m) in folded.text.match_indices(w) {
+                health.push(Hit { start: at, end: at + m.len(), category: Category::Health, score: 0.6, reason: "illness or condition (要配慮個人情報)" });
+            }
+        }
+        hits_to_raw(&folded, li, health, &mut raw);
+    }
+    let layout = layout::layout(lines);
+    let mut header_rows = Vec::new();
+    let mut code_cells: Vec<(usize, usize, usize)> = Vec::new();
+    let mut cell_of_segment = vec![false; layout.segments.len()];
+    for table in layout.tables(lines, labels::label) {
+        header_rows.push(table.header_row);
+        let personal_columns = table.columns.iter().filter(|c| matches!(c.kind, LabelKind::Personal(_))).count();
+        for cell in &table.cells {
+            cell_of_segment[cell.segment] = true;
+            let column = &table.columns[cell.column];
+            let line = layout.segments[cell.segment].line;
+            match column.kind {
+                LabelKind::Personal(category) => {
+                    let label = column.label.trim();
+                    raw.push(Raw { line, first: cell.first, last: cell.last, category, score: 0.85, reason: format!("column under {label}") });
+                    if category == Category::Health {
+                        disease_words(&lines[line], cell.first, cell.last, line, &mut raw);
+                    }
+                }
+                LabelKind::Code => code_cells.push((line, cell.first, cell.last)),
+                LabelKind::Plain => {}
+            }
+        }
+        let _ = personal_columns;
+    }
+    label_values(&layout, lines, &header_rows, &cell_of_segment, &mut raw);
+    // A check digit alone does not make a product code a My Number.
+    raw.retain(|r| {
+        let weak = r.score < 0.7 && matches!(r.category, Category::MyNumber | Category::Passport | Category::Ssn);
+        !(weak && code_cells.iter().any(|&(l, a, b)| l == r.line && a <= r.first && r.last <= b))
+    });
+    merge(raw, lines, policy)
+}
+
+/// In a medical column or after a medical label, words with disease endings.
+fn disease_words(line: &TextLine, first: usize, last: usize, li: usize, raw: &mut Vec<Raw>) {
+    let folded = fold_range(line, first, last);
+    for word in folded.text.split([' ', '、', ',']) {
+        if DISEASE_ENDINGS.iter().any(|e| word.ends_with(e)) {
+            let at = word.as_ptr() as usize - folded.text.as_ptr() as usize;
+            if let Some((a, b)) = folded.source_span(at, at + word.len()) {
+                raw.push(Raw { line: li, first: a, last: b, category: Category::Health, score: 0.7, reason: "disease name in a medical field".into() });
+            }
+        }
+    }
+}
+
+/// Values after or below personal labels outside table headers.
+fn label_values(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_cell: &[bool], raw: &mut Vec<Raw>) {
+    let h = layout.line_height.max(1.0);
+    for (s, seg) in layout.segments.iter().enumerate() {
+        if header_rows.contains(&layout.row_of[s]) {
+            continue;
+        }
+        let line = &lines[seg.line];
+        // A label with its value in the same segment: 氏名：山田太郎, TEL 090-…
+        let folded = fold_range(line, seg.first, seg.last);
+        if let Some((LabelKind::Personal(category), at)) = labels::leading_label(&folded.text) {
+            if let Some((a, b)) = folded.source_span(at, folded.text.len()) {
+                let label: String = folded.text[..at].trim().to_string();
+                raw.push(Raw { line: seg.line, first: a, last: b, category, score: 0.8, reason: format!("after label {label}") });
+                if category == Category::Health {
+                    disease_words(line, a, b, seg.line, raw);
+                }
+            }
+            continue;
+        }
+        if in_cell[s] {
+            continue;
+        }
+        let Some(LabelKind::Personal(category)) = labels::label(&seg.text) else { continue };
+        let label = seg.text.trim().trim_end_matches([':', '：']).to_string();
+        // The value: segments to the right, up to the next label, not too far away.
+        let mut values = Vec::new();
+        let mut x = seg.x1;
+        for t in layout.right_of(s) {
+            let other = &layout.segments[t];
+            if labels::label(&other.text).is_some() || other.x0 - x > 12.0 * h {
+                break;
+            }
+            values.push((t, "after label"));
+            x = other.x1;
+        }
+        if values.is_empty() {
+            if let Some(t) = layout.below(s).filter(|&t| labels::label(&layout.segments[t].text).is_none()) {
+                values.push((t, "below label"));
+            }
+        }
+        // An address goes on: the line under it (a building and room, say).
+        if category == Category::Address {
+            if let Some(&(last, _)) = values.last() {
+                if let Some(t) = layout.below(last).filter(|&t| labels::label(&layout.segments[t].text).is_none() && !header_rows.contains(&layout.row_of[t])) {
+                    let below = &layout.segments[t];
+                    if (below.x0 - layout.segments[last].x0).abs() < 2.0 * h {
+                        values.push((t, "continues the address after label"));
+                    }
+                }
+            }
+        }
+        for (t, how) in values {
+            let v = &layout.segments[t];
+            raw.push(Raw { line: v.line, first: v.first, last: v.last, category, score: 0.8, reason: format!("{how} {label}") });
+            if category == Category::Health {
+                disease_words(&lines[v.line], v.first, v.last, v.line, raw);
+            }
+        }
+    }
+}
+
+/// Joins overlapping findings of one category on one line, drops those the policy leaves
+/// out, and gives each its text and quad.
+fn merge(mut raw: Vec<Raw>, lines: &[TextLine], policy: &Policy) -> Vec<Finding> {
+    raw.retain(|r| policy.allows(r.category));
+    raw.sort_by(|a, b| (a.line, a.category, a.first).cmp(&(b.line, b.category, b.first)));
+    let mut merged: Vec<Raw> = Vec::new();
+    for r in raw {
+        if let Some(m) = merged.last_mut() {
+            if m.line == r.line && m.category == r.category && r.first <= m.last {
+                m.last = m.last.max(r.last);
+                if r.score > m.score {
+                    m.score = r.score;
+                }
+                if !m.reason.split("; ").any(|x| x == r.reason) {
+                    m.reason = format!("{}; {}", m.reason, r.reason);
+                }
+                continue;
+            }
+        }
+        merged.push(r);
+    }
+    merged
+        .into_iter()
+        .map(|r| {
+            let line = &lines[r.line];
+            let text: String = line.chars[r.first..=r.last].iter().map(|c| c.text.as_str()).collect();
+            Finding {
+                category: r.category,
+                tier: r.category.tier(),
+                text: text.trim().to_string(),
+                quad: span_quad(line, r.first, r.last),
+                score: (r.score * 100.0).round() / 100.0,
+                reason: r.reason,
+            }
+        })
+        .collect()
+}
