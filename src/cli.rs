@@ -305,7 +305,7 @@ fn print_layout(ocr: &crate::detection::ocr::OcrResult) {
         let cells: Vec<String> = row.iter().map(|&s| { let g = &layout.segments[s]; format!("[{:.0}-{:.0}] {}", g.x0, g.x1, g.text) }).collect();
         println!("row {r} y={:.0}: {}", layout.segments[row[0]].yc(), cells.join(" | "));
     }
-    for t in layout.tables(&ocr.lines, crate::pii::labels::label) {
+    for t in layout.tables(&ocr.lines, crate::pii::labels::label, crate::pii::labels::near_label) {
         let heads: Vec<String> = t.columns.iter().map(|c| format!("{} {:?}", c.label, c.kind)).collect();
         let rows: std::collections::BTreeSet<usize> = t.cells.iter().map(|c| c.row).collect();
         println!("table at row {}: {} cells in {} rows ({:?}..{:?}); columns: {}", t.header_row, t.cells.len(), rows.len(), rows.first(), rows.last(), heads.join(", "));

@@ -88,6 +88,32 @@ impl Picture {
     }
 }
 
+/// Personal data in an OCR result (`{width, height, lines}` as `OcrEngine` or `ocrImage`
+/// returns it) under `policy` (`{"preset": "everything"|"identifiers", "off": [category…]}`):
+/// the findings as JSON.
+#[wasm_bindgen]
+pub fn scan_text(ocr: &str, policy: &str) -> Result<String, JsValue> {
+    let ocr: crate::detection::ocr::OcrResult =
+        serde_json::from_str(ocr).map_err(|e| to_js(crate::Error::BadRegion(format!("OCR result is not valid: {e}"))))?;
+    let policy: crate::pii::Policy = if policy.trim().is_empty() {
+        crate::pii::Policy::default()
+    } else {
+        serde_json::from_str(policy).map_err(|e| to_js(crate::Error::BadRegion(format!("policy is not valid: {e}"))))?
+    };
+    let findings = crate::pii::scan(&ocr, &policy);
+    serde_json::to_string(&findings).map_err(|e| to_js(crate::Error::Io(e.to_string())))
+}
+
+/// The categories with their tier and names, for the page's lists and toggles.
+#[wasm_bindgen]
+pub fn categories() -> String {
+    let list: Vec<serde_json::Value> = crate::pii::Category::ALL
+        .iter()
+        .map(|c| { let (ja, en) = c.title(); serde_json::json!({ "id": c.as_str(), "tier": c.tier(), "ja": ja, "en": en }) })
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
 /// Decodes, masks and encodes in one call (see [`crate::redact_image`]).
 #[wasm_bindgen]
 pub fn redact(bytes: &[u8], regions: &str, style: &str, format: &str, seed: u64) -> Result<Vec<u8>, JsValue> {

@@ -1,5 +1,6 @@
-// The page: open an image (file picker, drag and drop, paste), mark areas, see them masked live,
-// save. All pixel work happens in the worker behind `Kuronuri`; this file only handles the UI.
+// The page: open an image (file picker, drag and drop, paste); the personal data found in it is
+// shown as coloured outlines and a list to review (toggle, add boxes by hand), masked live;
+// save. All pixel work happens in workers behind `Kuronuri`; this file only handles the UI.
 
 import { Kuronuri, KuronuriError } from './kuronuri.js';
 import { BoxEditor } from './boxes.js';
@@ -22,9 +23,18 @@ const ui = {
   lang: $('#lang'),
   showOcr: $('#show-ocr'),
   ocr: $('#ocr'),
+  marks: $('#marks'),
+  original: $('#original'),
+  beforeAfter: $('#before-after'),
+  list: $('#finding-list'),
+  summary: $('#scan-summary'),
 };
 
-const state = { name: 'image', file: null, width: 0, height: 0, style: 'fill', boxes: [], rendering: false, dirty: false, ocr: null };
+const state = {
+  name: 'image', file: null, width: 0, height: 0, style: 'fill', boxes: [], rendering: false, dirty: false, ocr: null,
+  // Findings of the open image: each with `id` and `on` (masked unless the person turned it off).
+  findings: [], preset: 'everything', categories: [], scanning: null,
+};
 let engine = null;
 
 function showMessage(text, kind = 'error') {
@@ -45,8 +55,135 @@ async function getEngine() {
   return engine;
 }
 
+/** What is masked: findings left on (text: solid fill) and the boxes drawn by hand. */
 function regions() {
-  return state.boxes.map(({ x, y, w, h }) => ({ box: [x, y, w, h] }));
+  const found = state.findings.filter((f) => f.on).map((f) => ({ quad: f.quad, style: f.category === 'face' ? state.style : 'fill' }));
+  return [...found, ...state.boxes.map(({ x, y, w, h }) => ({ box: [x, y, w, h] }))];
+}
+
+// One colour per category, in the order the core lists them.
+const PALETTE = ['#d32f2f', '#7b1fa2', '#1565c0', '#00838f', '#2e7d32', '#ef6c00', '#6d4c41', '#c2185b', '#303f9f',
+  '#00695c', '#9e9d24', '#5d4037', '#0277bd', '#ad1457', '#4527a0', '#558b2f', '#e65100', '#37474f'];
+
+function colourOf(category) {
+  const i = state.categories.findIndex((c) => c.id === category);
+  return PALETTE[(i < 0 ? 0 : i) % PALETTE.length];
+}
+
+function titleOf(category) {
+  const c = state.categories.find((x) => x.id === category);
+  return c ? (language() === 'ja' ? c.ja : c.en) : category;
+}
+
+/** Draws the outlines over the image and the grouped list beside it. */
+function showFindings() {
+  const marks = [];
+  for (const f of state.findings) {
+    const p = polygon(f.quad, f.on ? 'on' : 'off');
+    p.setAttribute('stroke', colourOf(f.category));
+    p.dataset.id = String(f.id);
+    const title = document.createElementNS(SVG, 'title');
+    title.textContent = `${titleOf(f.category)}: ${f.text} — ${f.reason}`;
+    p.append(title);
+    marks.push(p);
+  }
+  ui.marks.replaceChildren(...marks);
+  const groups = [];
+  for (const tier of ['must', 'may']) {
+    const inTier = state.findings.filter((f) => f.tier === tier);
+    if (!inTier.length) continue;
+    const h = document.createElement('h3');
+    h.textContent = t(`tier_${tier}`);
+    groups.push(h);
+    const categories = [...new Set(inTier.map((f) => f.category))];
+    categories.sort((a, b) => state.categories.findIndex((c) => c.id === a) - state.categories.findIndex((c) => c.id === b));
+    for (const category of categories) {
+      const items = inTier.filter((f) => f.category === category);
+      const group = document.createElement('div');
+      group.className = 'group';
+      const head = document.createElement('label');
+      const all = document.createElement('input');
+      all.type = 'checkbox';
+      all.checked = items.every((f) => f.on);
+      all.indeterminate = !all.checked && items.some((f) => f.on);
+      all.dataset.category = category;
+      all.addEventListener('change', () => setFindings(items, all.checked));
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.style.background = colourOf(category);
+      head.append(all, swatch, `${titleOf(category)} (${t('findings_count', { n: items.length })})`);
+      group.append(head);
+      for (const f of items) {
+        const row = document.createElement('label');
+        row.className = 'finding';
+        row.dataset.id = String(f.id);
+        const box = document.createElement('input');
+        box.type = 'checkbox';
+        box.checked = f.on;
+        box.addEventListener('change', () => setFindings([f], box.checked));
+        const text = document.createElement('span');
+        text.className = 'text';
+        text.textContent = f.text || '—';
+        const reason = document.createElement('span');
+        reason.className = 'reason';
+        reason.textContent = `${f.reason} (${Math.round(f.score * 100)}%)`;
+        row.append(box, text, reason);
+        row.addEventListener('mouseenter', () => focusFinding(f.id, true));
+        row.addEventListener('mouseleave', () => focusFinding(f.id, false));
+        group.append(row);
+      }
+      groups.push(group);
+    }
+  }
+  ui.list.replaceChildren(...groups);
+  const on = state.findings.filter((f) => f.on).length;
+  document.body.dataset.findings = String(state.findings.length);
+  document.body.dataset.findingsOn = String(on);
+}
+
+function focusFinding(id, yes) {
+  ui.marks.querySelector(`polygon[data-id="${id}"]`)?.classList.toggle('focus', yes);
+  ui.list.querySelector(`.finding[data-id="${id}"]`)?.classList.toggle('focus', yes);
+}
+
+function setFindings(list, on) {
+  for (const f of list) f.on = on;
+  showFindings();
+  render();
+}
+
+/** Looks for personal data in the open image (reading its text once), then shows it. */
+async function scan() {
+  const file = state.file;
+  if (!file) return;
+  const started = performance.now();
+  document.body.dataset.scanning = 'true';
+  try {
+    const k = await getEngine();
+    showStatus(t('scan_loading'));
+    if (!state.categories.length) state.categories = await k.categories();
+    if (!state.ocr) {
+      state.ocr = await k.ocrImage(file, { onProgress: (done, total) => showStatus(t('scan_reading', { done, total })) });
+      if (state.file !== file) return;
+      if (ui.showOcr.checked) drawOcr();
+    }
+    const findings = await k.scanText(state.ocr, { policy: { preset: state.preset } });
+    if (state.file !== file) return;
+    const off = new Set(state.findings.filter((f) => !f.on).map((f) => JSON.stringify(f.quad)));
+    state.findings = findings.map((f, id) => ({ ...f, id, on: !off.has(JSON.stringify(f.quad)) }));
+    showFindings();
+    render();
+    const s = ((performance.now() - started) / 1000).toFixed(1);
+    const on = state.findings.filter((f) => f.on).length;
+    ui.summary.textContent = state.findings.length ? t('scan_done', { n: state.findings.length, on, s }) : t('scan_none', { s });
+    document.body.dataset.scanned = 'true';
+  } catch (e) {
+    showMessage(t('scan_failed', { detail: errorText(e) }));
+    document.body.dataset.scanned = 'failed';
+  } finally {
+    delete document.body.dataset.scanning;
+    showStatus('');
+  }
 }
 
 /** Re-renders the preview; while one render runs, further changes wait and merge into one. */
@@ -79,7 +216,14 @@ async function openFile(file) {
   try {
     const k = await getEngine();
     const { width, height, pixels } = await k.openImage(file);
-    Object.assign(state, { name: (file.name || 'image').replace(/\.[^.]*$/, '') || 'image', file, width, height, ocr: null });
+    Object.assign(state, { name: (file.name || 'image').replace(/\.[^.]*$/, '') || 'image', file, width, height, ocr: null, findings: [] });
+    delete document.body.dataset.scanned;
+    ui.marks.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    ui.original.width = width;
+    ui.original.height = height;
+    ui.original.getContext('2d').putImageData(pixels, 0, 0);
+    ui.summary.textContent = '';
+    showFindings();
     ui.ocr.setAttribute('viewBox', `0 0 ${width} ${height}`);
     ui.ocr.replaceChildren();
     if (ui.showOcr.checked) showOcr();
@@ -91,6 +235,7 @@ async function openFile(file) {
     ui.open.classList.add('compact');
     editor.reset(width, height);
     document.body.dataset.state = 'editing';
+    scan();
   } catch (e) {
     showMessage(e instanceof KuronuriError || e?.code ? errorText(e) : t('err_generic', { detail: String(e) }));
   } finally {
@@ -100,7 +245,7 @@ async function openFile(file) {
 }
 
 async function save() {
-  if (!state.boxes.length) {
+  if (!regions().length) {
     showMessage(t('no_boxes'), 'info');
     return;
   }
@@ -136,17 +281,16 @@ function polygon(quad, cls) {
   return p;
 }
 
-/** Reads the open image's text (once) and draws its lines and characters over it. */
-async function showOcr() {
+/** Shows (or hides) the text read, once the scan has read it. */
+function showOcr() {
   ui.ocr.toggleAttribute('hidden', !ui.showOcr.checked);
-  if (!ui.showOcr.checked || !state.file || state.ocr) return;
-  const file = state.file;
-  try {
-    const k = await getEngine();
-    showStatus(t('ocr_loading'));
-    const result = await k.ocrImage(file, { onProgress: (done, total) => showStatus(t('ocr_reading', { done, total })) });
-    if (state.file !== file) return;
-    state.ocr = result;
+  if (ui.showOcr.checked && state.ocr) drawOcr();
+}
+
+/** Draws the lines and characters read over the image. */
+function drawOcr() {
+  const result = state.ocr;
+  {
     const nodes = [];
     for (const line of result.lines) {
       const g = document.createElementNS(SVG, 'g');
@@ -157,16 +301,35 @@ async function showOcr() {
     }
     ui.ocr.replaceChildren(...nodes);
     document.body.dataset.ocrLines = String(result.lines.length);
-    showMessage(t('ocr_done', { n: result.lines.length, s: (result.timings.total_ms / 1000).toFixed(1) }), 'info');
-  } catch (e) {
-    showMessage(errorText(e));
-  } finally {
-    showStatus('');
   }
+}
+
+/** Whether image point `p` lies in `quad` (or within `margin` pixels of it). */
+function inQuad([x, y], quad, margin = 2) {
+  const xs = quad.map((q) => q[0]);
+  const ys = quad.map((q) => q[1]);
+  if (x < Math.min(...xs) - margin || x > Math.max(...xs) + margin || y < Math.min(...ys) - margin || y > Math.max(...ys) + margin) return false;
+  // Convex quad: the point is on the same side of every edge (or within the margin of it).
+  let sign = 0;
+  for (let i = 0; i < 4; i++) {
+    const [ax, ay] = quad[i];
+    const [bx, by] = quad[(i + 1) % 4];
+    const len = Math.hypot(bx - ax, by - ay) || 1;
+    const d = ((bx - ax) * (y - ay) - (by - ay) * (x - ax)) / len;
+    if (Math.abs(d) <= margin) continue;
+    if (sign === 0) sign = Math.sign(d);
+    else if (Math.sign(d) !== sign) return false;
+  }
+  return true;
 }
 
 const editor = new BoxEditor(ui.layer, {
   deleteLabel: () => t('delete_box'),
+  // A click on a finding's outline turns it off (or back on).
+  onClick(point) {
+    const hit = state.findings.filter((f) => inQuad(point, f.quad));
+    if (hit.length) setFindings(hit, !hit.every((f) => f.on));
+  },
   onChange(boxes) {
     state.boxes = boxes.filter((b) => b.w > 0 && b.h > 0);
     ui.count.textContent = t('boxes', { n: state.boxes.length });
@@ -203,6 +366,16 @@ for (const radio of document.querySelectorAll('input[name="style"]')) {
     render();
   });
 }
+for (const radio of document.querySelectorAll('input[name="preset"]')) {
+  radio.addEventListener('change', () => {
+    state.preset = radio.value;
+    if (state.ocr) scan();
+  });
+}
+ui.beforeAfter.addEventListener('change', () => {
+  ui.original.hidden = !ui.beforeAfter.checked;
+  document.body.classList.toggle('showing-original', ui.beforeAfter.checked);
+});
 ui.save.addEventListener('click', save);
 ui.showOcr.addEventListener('change', showOcr);
 ui.clear.addEventListener('click', () => editor.clear());
@@ -212,6 +385,7 @@ ui.lang.value = language();
 ui.lang.addEventListener('change', () => setLanguage(ui.lang.value));
 document.addEventListener('kuronuri:language', () => {
   ui.count.textContent = t('boxes', { n: state.boxes.length });
+  showFindings();
 });
 translatePage();
 

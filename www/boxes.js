@@ -8,11 +8,13 @@ const HANDLES = ['nw', 'ne', 'sw', 'se'];
 export class BoxEditor {
   /**
    * @param {HTMLElement} layer an element laid exactly over the image
-   * @param {{onChange: (boxes) => void, deleteLabel: () => string}} options
+   * @param {{onChange: (boxes) => void, deleteLabel: () => string, onClick?: (point) => void}} options
+   *   `onClick([x, y])`: a click (no drag) on the image outside every box, in image pixels.
    */
-  constructor(layer, { onChange, deleteLabel }) {
+  constructor(layer, { onChange, deleteLabel, onClick }) {
     this.layer = layer;
     this.onChange = onChange;
+    this.onClick = onClick;
     this.deleteLabel = deleteLabel;
     this.boxes = [];
     this.selected = null;
@@ -116,16 +118,18 @@ export class BoxEditor {
 
   #up(e) {
     if (!this.drag) return;
-    const { box } = this.drag;
+    const { box, mode, start } = this.drag;
     this.drag = null;
     if (this.layer.hasPointerCapture?.(e.pointerId)) this.layer.releasePointerCapture(e.pointerId);
-    if (box.w < MIN_SIZE || box.h < MIN_SIZE) {
+    const tiny = box.w < MIN_SIZE || box.h < MIN_SIZE;
+    if (tiny) {
       // A click on empty space (or a box resized to nothing): no box.
       this.boxes = this.boxes.filter((b) => b !== box);
       if (this.selected === box.id) this.selected = null;
     }
     this.#draw();
     this.onChange(this.boxes);
+    if (tiny && mode === 'create') this.onClick?.(start);
   }
 
   #key(e) {

@@ -3,6 +3,8 @@
 //   import { Kuronuri } from './kuronuri.js';
 //   const k = await Kuronuri.load();
 //   const masked = await k.redactImage(file, { boxes: [[x, y, w, h]], style: 'fill' });
+//   const { findings } = await k.scanImage(file);            // personal data found by OCR + rules
+//   const clean = await k.redactImage(file, { findings });    // text filled solid
 //
 // All pixel work runs in a Web Worker with the WebAssembly core; nothing is sent anywhere.
 // Errors are `KuronuriError`s with a stable `code` (not_an_image, unsupported_format, corrupt,
@@ -28,7 +30,10 @@ export class KuronuriError extends Error {
 export function toRegions(list = []) {
   return list.map((r) => {
     if (Array.isArray(r)) return { box: r.map(Number) };
-    if (r.box || r.quad || r.polygon) return r;
+    if (r.box || r.quad || r.polygon) {
+      const { box, quad, polygon, pad, style } = r;
+      return Object.fromEntries(Object.entries({ box, quad, polygon, pad, style }).filter(([, v]) => v !== undefined));
+    }
     if ('x' in r) {
       const region = { box: [r.x, r.y, r.w ?? r.width, r.h ?? r.height].map(Number) };
       if (r.pad !== undefined) region.pad = r.pad;
@@ -53,6 +58,14 @@ function checkBlob(blob) {
 
 function mimeOf(format) {
   return String(format).startsWith('jp') ? 'image/jpeg' : 'image/png';
+}
+
+/**
+ * The regions that mask `findings`: text is filled solid in `textStyle` (pixelated text can be
+ * read back), other findings (faces) take `style`.
+ */
+export function findingRegions(findings = [], { style = 'fill', textStyle = 'fill' } = {}) {
+  return findings.map((f) => ({ quad: f.quad, style: f.category === 'face' ? style : textStyle }));
 }
 
 /** One Web Worker running the WebAssembly core, answering calls by message. */
@@ -202,14 +215,39 @@ export class Kuronuri {
     };
   }
 
+  /** The categories of personal data: `[{id, tier: 'must'|'may', ja, en}]`. */
+  async categories() {
+    return this.#call('categories');
+  }
+
   /**
-   * Masks `boxes` (or `regions`) of an image file and returns a new PNG or JPEG Blob with no
-   * metadata. `style`: 'fill' (default), 'fill:#rrggbb', 'mosaic' or 'blur'; `format`: 'png'
-   * (default), 'jpeg' or 'jpeg:Q'. The input Blob is only read.
+   * Finds the personal data in an image: reads its text (all workers, see `ocrImage`), then
+   * applies the rules under `policy` (`{preset: 'everything'|'identifiers', off: [category…]}`,
+   * default everything). Returns `{width, height, findings: [{category, tier, text, quad,
+   * score, reason}], ocr}`; quads in image pixels.
    */
-  async redactImage(blob, { boxes = [], regions = [], style = 'fill', format = 'png' } = {}) {
+  async scanImage(blob, { policy = {}, onProgress, threads } = {}) {
+    const ocr = await this.ocrImage(blob, { onProgress, threads });
+    const started = performance.now();
+    const findings = await this.scanText(ocr, { policy });
+    ocr.timings.scan_ms = performance.now() - started;
+    return { width: ocr.width, height: ocr.height, findings, ocr };
+  }
+
+  /** The findings in text already read (`ocrImage`'s result), under `policy`. */
+  async scanText(ocr, { policy = {} } = {}) {
+    return this.#call('scan', { ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy });
+  }
+
+  /**
+   * Masks an image file and returns a new PNG or JPEG Blob with no metadata: `findings` (from
+   * `scanImage`; text filled solid in `textStyle`), and `boxes` or `regions` in `style`:
+   * 'fill' (default), 'fill:#rrggbb', 'mosaic' or 'blur'. `format`: 'png' (default), 'jpeg'
+   * or 'jpeg:Q'. The input Blob is only read.
+   */
+  async redactImage(blob, { findings = [], boxes = [], regions = [], style = 'fill', textStyle = 'fill', format = 'png' } = {}) {
     checkBlob(blob);
-    const all = [...toRegions(boxes), ...toRegions(regions)];
+    const all = [...findingRegions(findings, { style, textStyle }), ...toRegions(boxes), ...toRegions(regions)];
     const bytes = await this.#call('redact', { blob, regions: JSON.stringify(all), style, format });
     return new Blob([bytes], { type: mimeOf(format) });
   }

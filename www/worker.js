@@ -1,7 +1,7 @@
 // The Web Worker that runs the WebAssembly core, so that decoding and masking never block the
 // page. It answers `{id, op, args}` messages with `{id, ok, result | error}` (see kuronuri.js).
 
-import init, { OcrEngine, Picture, decode_image, redact } from './pkg/kuronuri.js';
+import init, { OcrEngine, Picture, categories, decode_image, redact, scan_text } from './pkg/kuronuri.js';
 
 let ready = null;
 let picture = null;
@@ -121,6 +121,14 @@ const ops = {
   async recognize({ rgba, width, height, quads }, progress) {
     await ops.ocrInit();
     return JSON.parse((await ocr).recognize(new Uint8Array(rgba), width, height, JSON.stringify(quads), progress));
+  },
+  async categories() {
+    await ops.init();
+    return JSON.parse(categories());
+  },
+  async scan({ ocr: result, policy }) {
+    await ops.init();
+    return JSON.parse(scan_text(JSON.stringify(result), JSON.stringify(policy ?? {})));
   },
   async redact({ blob, regions, style, format }) {
     await ops.init();

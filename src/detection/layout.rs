@@ -62,6 +62,31 @@ fn is_horizontal(q: &Quad) -> bool {
     d[0] > 0.0 && d[1].abs() < d[0]
 }
 
+/// Splits the characters `chars` (indices) into consecutive words that `word(first, last)`
+/// knows, if they can all be: a header row read as one run (社員番号氏名).
+fn word_break<K: Copy>(chars: &[usize], word: impl Fn(usize, usize) -> Option<K>) -> Option<Vec<(usize, usize, K)>> {
+    let n = chars.len();
+    if n < 2 || n > 40 {
+        return None;
+    }
+    // best[i]: a split of the first i characters into the fewest words.
+    let mut best: Vec<Option<Vec<(usize, usize, K)>>> = vec![None; n + 1];
+    best[0] = Some(Vec::new());
+    for i in 0..n {
+        let Some(before) = best[i].clone() else { continue };
+        for j in i + 1..=n.min(i + 12) {
+            if let Some(kind) = word(chars[i], chars[j - 1]) {
+                let mut words = before.clone();
+                words.push((chars[i], chars[j - 1], kind));
+                if best[j].as_ref().is_none_or(|b| b.len() > words.len()) {
+                    best[j] = Some(words);
+                }
+            }
+        }
+    }
+    best[n].take().filter(|w| w.len() >= 2)
+}
+
 fn median(mut v: Vec<f32>) -> f32 {
     if v.is_empty() {
         return 0.0;
@@ -122,24 +147,41 @@ pub fn layout(lines: &[TextLine]) -> Layout {
         }
     }
     let line_height = median(segments.iter().map(Segment::height).collect());
-    // Rows: segments whose vertical centres are close.
-    let mut order: Vec<usize> = (0..segments.len()).collect();
-    order.sort_by(|&a, &b| segments[a].yc().total_cmp(&segments[b].yc()));
-    let mut rows: Vec<Vec<usize>> = Vec::new();
-    let mut row_center = 0.0;
-    for i in order {
-        let yc = segments[i].yc();
-        match rows.last_mut() {
-            Some(row) if (yc - row_center).abs() < 0.45 * line_height.max(segments[i].height() * 0.8) => {
-                row.push(i);
-                row_center = row.iter().map(|&j| segments[j].yc()).sum::<f32>() / row.len() as f32;
-            }
-            _ => {
-                rows.push(vec![i]);
-                row_center = yc;
-            }
+    // Rows: each segment joins its nearest neighbour to the right at about the same height.
+    // Linking neighbours (rather than cutting at fixed heights) follows a row that drifts
+    // down across a photographed page.
+    let n = segments.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut by_x: Vec<usize> = (0..n).collect();
+    by_x.sort_by(|&a, &b| segments[a].x0.total_cmp(&segments[b].x0));
+    for &a in &by_x {
+        let sa = &segments[a];
+        let h = sa.height().min(line_height.max(1.0) * 1.5);
+        let next = by_x
+            .iter()
+            .copied()
+            .filter(|&b| b != a && segments[b].x0 >= sa.x1 - 0.3 * h && (segments[b].yc() - sa.yc()).abs() < 0.45 * h.max(segments[b].height().min(h)))
+            .min_by(|&b, &c| (segments[b].x0 - sa.x1).total_cmp(&(segments[c].x0 - sa.x1)));
+        if let Some(b) = next {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            parent[ra] = rb;
         }
     }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    for i in 0..n {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    let mut rows: Vec<Vec<usize>> = groups.into_values().collect();
+    let mean_y = |row: &Vec<usize>| row.iter().map(|&i| segments[i].yc()).sum::<f32>() / row.len() as f32;
+    rows.sort_by(|a, b| mean_y(a).total_cmp(&mean_y(b)));
     let mut row_of = vec![0; segments.len()];
     for (r, row) in rows.iter_mut().enumerate() {
         row.sort_by(|&a, &b| segments[a].x0.total_cmp(&segments[b].x0));
@@ -161,10 +203,11 @@ pub struct Table<K> {
 
 #[derive(Clone, Debug)]
 pub struct Column<K> {
-    /// The header segment (or, for a header split at spaces, its first segment).
+    /// The header segment (several columns share it when labels were read as one line).
     pub header: usize,
     pub label: String,
-    pub kind: K,
+    /// What the header says; `None` for a header that could not be read as a known label.
+    pub kind: Option<K>,
     pub x0: f32,
     pub x1: f32,
 }
@@ -181,12 +224,14 @@ pub struct Cell {
 
 impl Layout {
     /// Tables found by `classify`, which names the header labels (and says nothing of other
-    /// text). A header row has at least two labels, and labels make most of it.
-    pub fn tables<K: Copy>(&self, lines: &[TextLine], classify: impl Fn(&str) -> Option<K>) -> Vec<Table<K>> {
+    /// text), and `near`, which names a label read with a slip (used only in a row that
+    /// already has two exact labels). A header row has at least two exact labels, and labels
+    /// make most of it; its other segments are columns with no kind.
+    pub fn tables<K: Copy>(&self, lines: &[TextLine], classify: impl Fn(&str) -> Option<K>, near: impl Fn(&str) -> Option<K>) -> Vec<Table<K>> {
         let mut tables = Vec::new();
         let mut headers: Vec<Option<Vec<Column<K>>>> = Vec::with_capacity(self.rows.len());
         for row in &self.rows {
-            headers.push(self.header(row, lines, &classify));
+            headers.push(self.header(row, lines, &classify, &near));
         }
         let mut r = 0;
         while r < self.rows.len() {
@@ -203,7 +248,11 @@ impl Layout {
                 let row = &self.rows[next];
                 let y = row.iter().map(|&s| self.segments[s].yc()).sum::<f32>() / row.len() as f32;
                 let pitch = if pitches.is_empty() { 2.5 * h } else { median(pitches.clone()) };
-                if y - last_y > 2.2 * pitch.max(h) {
+                if y - last_y > 3.5 * pitch.max(h) {
+                    break;
+                }
+                // A row that starts with a label is a form's label and value, not a cell.
+                if row.first().is_some_and(|&s| classify(&self.segments[s].text).is_some()) {
                     break;
                 }
                 let before = cells.len();
@@ -225,17 +274,23 @@ impl Layout {
         tables
     }
 
-    fn header<K: Copy>(&self, row: &[usize], lines: &[TextLine], classify: &impl Fn(&str) -> Option<K>) -> Option<Vec<Column<K>>> {
-        let mut columns = Vec::new();
-        let mut others = 0;
+    fn header<K: Copy>(&self, row: &[usize], lines: &[TextLine], classify: &impl Fn(&str) -> Option<K>, near: &impl Fn(&str) -> Option<K>) -> Option<Vec<Column<K>>> {
+        let mut columns: Vec<Column<K>> = Vec::new();
+        let mut unknown: Vec<usize> = Vec::new();
+        let text_of = |line: &TextLine, a: usize, b: usize| -> String { line.chars[a..=b].iter().map(|c| c.text.as_str()).collect() };
+        let column = |s: usize, line: &TextLine, a: usize, b: usize, kind: Option<K>| {
+            let e = extent(line.chars[a..=b].iter().map(|c| c.quad), self.angle);
+            Column { header: s, label: text_of(line, a, b), kind, x0: e[0], x1: e[1] }
+        };
         for &s in row {
             let seg = &self.segments[s];
             if let Some(kind) = classify(&seg.text) {
-                columns.push(Column { header: s, label: seg.text.clone(), kind, x0: seg.x0, x1: seg.x1 });
+                columns.push(Column { header: s, label: seg.text.clone(), kind: Some(kind), x0: seg.x0, x1: seg.x1 });
                 continue;
             }
-            // A header row read as one line: its labels are split by spaces.
+            // A header row read as one line: its labels split by spaces, or run together.
             let line = &lines[seg.line];
+            let solid: Vec<usize> = (seg.first..=seg.last).filter(|&i| !line.chars[i].text.trim().is_empty()).collect();
             let mut parts = Vec::new();
             let mut start = None;
             for i in seg.first..=seg.last + 1 {
@@ -249,18 +304,40 @@ impl Layout {
                     _ => {}
                 }
             }
-            let kinds: Vec<Option<K>> = parts.iter().map(|&(a, b)| classify(&line.chars[a..=b].iter().map(|c| c.text.as_str()).collect::<String>())).collect();
+            let kinds: Vec<Option<K>> = parts.iter().map(|&(a, b)| classify(&text_of(line, a, b))).collect();
             if parts.len() >= 2 && kinds.iter().all(Option::is_some) {
                 for (&(a, b), kind) in parts.iter().zip(kinds) {
-                    let e = extent(line.chars[a..=b].iter().map(|c| c.quad), self.angle);
-                    let label = line.chars[a..=b].iter().map(|c| c.text.as_str()).collect();
-                    columns.push(Column { header: s, label, kind: kind.unwrap(), x0: e[0], x1: e[1] });
+                    columns.push(column(s, line, a, b, kind));
+                }
+            } else if let Some(words) = word_break(&solid, |a, b| classify(&text_of(line, a, b))) {
+                for (a, b, kind) in words {
+                    columns.push(column(s, line, a, b, Some(kind)));
                 }
             } else {
-                others += 1;
+                unknown.push(s);
             }
         }
-        (columns.len() >= 2 && columns.len() * 10 >= (columns.len() + others) * 7).then(|| {
+        let exact = columns.len();
+        if exact < 2 {
+            return None;
+        }
+        // Unread headers count as columns between known ones, or beside them no further off
+        // than known columns are from each other (a side menu's item in the same row is not).
+        columns.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        let gaps: Vec<f32> = columns.windows(2).map(|w| (w[1].x0 - w[0].x1).max(0.0)).collect();
+        let gap = median(gaps).max(self.line_height);
+        let (left, right) = (columns[0].x0, columns[exact - 1].x1);
+        let mut near_count = 0;
+        for &s in &unknown {
+            let seg = &self.segments[s];
+            let kind = near(&seg.text);
+            near_count += usize::from(kind.is_some());
+            if seg.x1 < left - gap || seg.x0 > right + gap {
+                continue;
+            }
+            columns.push(Column { header: s, label: seg.text.clone(), kind, x0: seg.x0, x1: seg.x1 });
+        }
+        ((exact + near_count) * 10 >= columns.len() * 6).then(|| {
             columns.sort_by(|a, b| a.x0.total_cmp(&b.x0));
             columns
         })

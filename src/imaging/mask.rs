@@ -80,7 +80,7 @@ pub fn mask_regions(frame: &mut FrameMut, regions: &[Region], style: MaskStyle, 
     let mut scratch = Vec::new();
     for (index, region) in regions.iter().enumerate() {
         let coverage = region.coverage(frame.width(), frame.height());
-        mask_coverage(frame, &coverage, region.height(), style, mix(seed, index as u64), &mut scratch);
+        mask_coverage(frame, &coverage, region.height(), region.style.unwrap_or(style), mix(seed, index as u64), &mut scratch);
     }
 }
 

@@ -126,7 +126,7 @@ impl Preview {
         for (index, s) in self.shown.iter().enumerate() {
             if s.bounds.is_some_and(|b| b.intersects(&dirty)) {
                 let key = region_key(self.seed, index);
-                mask_coverage(&mut frame, &s.coverage, s.region.height(), style, key, &mut self.scratch);
+                mask_coverage(&mut frame, &s.coverage, s.region.height(), s.region.style.unwrap_or(style), key, &mut self.scratch);
             }
         }
         Some(dirty)

@@ -35,11 +35,14 @@ pub struct Region {
     pub shape: Shape,
     /// Padding as a share of the region's height.
     pub padding: f32,
+    /// This region's own style (text findings are filled whatever style the person picked for
+    /// the rest); `None` takes the style of the call.
+    pub style: Option<crate::imaging::MaskStyle>,
 }
 
 /// The JSON form of a region, as the page, the CLI and reports write it:
 /// `{"box": [x, y, w, h]}` or `{"quad": [[x, y] ×4]}` or `{"polygon": [[x, y], …]}`, with an
-/// optional `"pad"` (share of the height, default 0.15).
+/// optional `"pad"` (share of the height, default 0.15) and an optional `"style"` of its own.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RegionSpec {
     #[serde(rename = "box", skip_serializing_if = "Option::is_none")]
@@ -50,6 +53,8 @@ pub struct RegionSpec {
     pub polygon: Option<Vec<[f32; 2]>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pad: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub style: Option<String>,
 }
 
 impl TryFrom<&RegionSpec> for Region {
@@ -61,7 +66,11 @@ impl TryFrom<&RegionSpec> for Region {
             (None, Some(points), None) | (None, None, Some(points)) => Shape::Polygon(points.clone()),
             _ => return Err(Error::BadRegion("a region needs exactly one of box, quad or polygon".into())),
         };
-        Region::new(shape, spec.pad.unwrap_or(DEFAULT_PADDING))
+        let region = Region::new(shape, spec.pad.unwrap_or(DEFAULT_PADDING))?;
+        Ok(match &spec.style {
+            Some(style) => region.with_style(style.parse()?),
+            None => region,
+        })
     }
 }
 
@@ -90,17 +99,22 @@ impl Region {
         if !(0.0..=10.0).contains(&padding) {
             return Err(Error::BadRegion(format!("padding {padding} must lie between 0 and 10")));
         }
-        Ok(Region { shape, padding })
+        Ok(Region { shape, padding, style: None })
     }
 
     /// An axis-aligned box with the default padding.
     pub fn rect(x: f32, y: f32, w: f32, h: f32) -> Region {
-        Region { shape: Shape::Rect { x, y, w, h }, padding: DEFAULT_PADDING }
+        Region { shape: Shape::Rect { x, y, w, h }, padding: DEFAULT_PADDING, style: None }
     }
 
     /// A polygon (a rotated quad, say) with the default padding.
     pub fn polygon(points: Vec<[f32; 2]>) -> Region {
-        Region { shape: Shape::Polygon(points), padding: DEFAULT_PADDING }
+        Region { shape: Shape::Polygon(points), padding: DEFAULT_PADDING, style: None }
+    }
+
+    pub fn with_style(mut self, style: crate::imaging::MaskStyle) -> Region {
+        self.style = Some(style);
+        self
     }
 
     pub fn with_padding(mut self, padding: f32) -> Region {

@@ -64,6 +64,7 @@ categories! {
     StudentId = "student_id", Must, "学籍番号", "Student ID";
     PersonalId = "personal_id", Must, "個人のID", "Personal ID";
     Face = "face", Must, "顔", "Face";
+    Other = "other", Must, "その他の個人情報", "Other personal data";
     Age = "age", May, "年齢", "Age";
     Sex = "sex", May, "性別", "Sex";
     Score = "score", May, "成績・評価", "Scores";

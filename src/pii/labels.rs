@@ -140,8 +140,8 @@ fn strip(text: &str) -> String {
     k.trim_matches(is_decoration).to_string()
 }
 
-/// The label `text` is (all of it), if any. Allows one OCR slip in labels of four or more
-/// characters.
+/// The label `text` is (all of it), if any. Allows one misread character in labels of four or
+/// more characters (個人番号カード is not 個人番号 with a slip: lengths must agree).
 pub fn label(text: &str) -> Option<LabelKind> {
     let k = strip(text);
     if k.is_empty() {
@@ -151,10 +151,17 @@ pub fn label(text: &str) -> Option<LabelKind> {
         return Some(*kind);
     }
     let n = k.chars().count();
+    // A misread honorific prefix: 己住所 for ご住所.
+    if n == 3 {
+        let rest: String = k.chars().skip(1).collect();
+        if let Some((_, kind)) = LABELS.iter().find(|(l, kind)| *l == rest && matches!(kind, LabelKind::Personal(_))) {
+            return Some(*kind);
+        }
+    }
     if n >= 4 {
         return LABELS
             .iter()
-            .find(|(l, _)| { let m = l.chars().count(); m >= 4 && m.abs_diff(n) <= 1 && edit_distance(l, &k) <= 1 })
+            .find(|(l, _)| { let m = l.chars().count(); m == n && edit_distance(l, &k) <= 1 })
             .map(|(_, kind)| *kind);
     }
     None
@@ -197,6 +204,20 @@ pub fn leading_label(text: &str) -> Option<(LabelKind, usize)> {
     best.map(|(kind, _, at)| (kind, at))
 }
 
+/// In a row already known to be a header row: the label `text` is with one slip of OCR (氏者
+/// for 氏名, 偶人番号 for 個人番号), for labels of two characters or more.
+pub fn near_label(text: &str) -> Option<LabelKind> {
+    let k = strip(text);
+    let n = k.chars().count();
+    if n < 2 {
+        return None;
+    }
+    let mut kinds = LABELS.iter().filter(|(l, _)| l.chars().count() == n && edit_distance(l, &k) <= 1).map(|(_, kind)| *kind);
+    let first = kinds.next()?;
+    // 单価 is one slip from 単価 and from 評価: when the near labels disagree, it is unknown.
+    kinds.all(|k| k == first).then_some(first)
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
@@ -227,6 +248,10 @@ mod tests {
         // One OCR slip in a long label.
         assert_eq!(label("メールアドレヌ"), Some(P(C::Email)));
         assert_eq!(label("山田太郎"), None);
+        assert_eq!(label("己住所"), Some(P(C::Address)));
+        assert_eq!(label("個人番号ド"), None);
+        assert_eq!(near_label("氏者"), Some(P(C::Name)));
+        assert_eq!(near_label("单価"), None);
     }
 
     #[test]

@@ -51,10 +51,21 @@ fn fold_range(line: &TextLine, first: usize, last: usize) -> Folded {
     Folded::new(line.chars[first..=last].iter().map(|c| c.text.as_str()), first)
 }
 
-/// The quad over characters `first..=last` of `line`.
+/// The quad over characters `first..=last` of `line`. Character edges come from the
+/// recogniser's time steps and can cut a glyph short, so each end reaches a fifth of the line's
+/// height further (and to the line's own end where the run ends the line).
 pub fn span_quad(line: &TextLine, first: usize, last: usize) -> Quad {
     let (a, b) = (&line.chars[first].quad, &line.chars[last].quad);
-    [a[0], b[1], b[2], a[3]]
+    let q = &line.quad;
+    let along = [q[1][0] - q[0][0], q[1][1] - q[0][1]];
+    let length = (along[0] * along[0] + along[1] * along[1]).sqrt().max(1e-3);
+    let unit = [along[0] / length, along[1] / length];
+    let height = ((q[3][0] - q[0][0]).powi(2) + (q[3][1] - q[0][1]).powi(2)).sqrt();
+    let reach = 0.2 * height;
+    let shift = |p: [f32; 2], d: f32| [p[0] + unit[0] * d, p[1] + unit[1] * d];
+    let (start_top, start_bottom) = if first == 0 { (q[0], q[3]) } else { (shift(a[0], -reach), shift(a[3], -reach)) };
+    let (end_top, end_bottom) = if last + 1 == line.chars.len() { (q[1], q[2]) } else { (shift(b[1], reach), shift(b[2], reach)) };
+    [start_top, end_top, end_bottom, start_bottom]
 }
 
 /// Everything personal in `ocr` that `policy` keeps.
@@ -81,28 +92,34 @@ pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
     let mut header_rows = Vec::new();
     let mut code_cells: Vec<(usize, usize, usize)> = Vec::new();
     let mut cell_of_segment = vec![false; layout.segments.len()];
-    for table in layout.tables(lines, labels::label) {
+    for table in layout.tables(lines, labels::label, labels::near_label) {
         header_rows.push(table.header_row);
-        let personal_columns = table.columns.iter().filter(|c| matches!(c.kind, LabelKind::Personal(_))).count();
+        let personal_columns = table.columns.iter().filter(|c| matches!(c.kind, Some(LabelKind::Personal(_)))).count();
         for cell in &table.cells {
             cell_of_segment[cell.segment] = true;
             let column = &table.columns[cell.column];
             let line = layout.segments[cell.segment].line;
+            let label = column.label.trim();
             match column.kind {
-                LabelKind::Personal(category) => {
-                    let label = column.label.trim();
+                Some(LabelKind::Personal(category)) => {
                     raw.push(Raw { line, first: cell.first, last: cell.last, category, score: 0.85, reason: format!("column under {label}") });
                     if category == Category::Health {
                         disease_words(&lines[line], cell.first, cell.last, line, &mut raw);
                     }
                 }
-                LabelKind::Code => code_cells.push((line, cell.first, cell.last)),
-                LabelKind::Plain => {}
+                Some(LabelKind::Code) => code_cells.push((line, cell.first, cell.last)),
+                Some(LabelKind::Plain) => {}
+                // A header that could not be read, in a table of personal data: its cells may be
+                // anything, so they are shown (and masked) for the person to judge.
+                None if personal_columns >= 2 => {
+                    raw.push(Raw { line, first: cell.first, last: cell.last, category: Category::Other, score: 0.4, reason: format!("column under an unreadable header ({label}) in a table of personal data") });
+                }
+                None => {}
             }
         }
-        let _ = personal_columns;
     }
     label_values(&layout, lines, &header_rows, &cell_of_segment, &mut raw);
+    address_continuations(&layout, lines, &header_rows, &mut raw);
     // A check digit alone does not make a product code a My Number.
     raw.retain(|r| {
         let weak = r.score < 0.7 && matches!(r.category, Category::MyNumber | Category::Passport | Category::Ssn);
@@ -132,22 +149,25 @@ fn label_values(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_c
             continue;
         }
         let line = &lines[seg.line];
+        let whole = labels::label(&seg.text);
         // A label with its value in the same segment: 氏名：山田太郎, TEL 090-…
         let folded = fold_range(line, seg.first, seg.last);
-        if let Some((LabelKind::Personal(category), at)) = labels::leading_label(&folded.text) {
-            if let Some((a, b)) = folded.source_span(at, folded.text.len()) {
-                let label: String = folded.text[..at].trim().to_string();
-                raw.push(Raw { line: seg.line, first: a, last: b, category, score: 0.8, reason: format!("after label {label}") });
-                if category == Category::Health {
-                    disease_words(line, a, b, seg.line, raw);
+        if whole.is_none() {
+            if let Some((LabelKind::Personal(category), at)) = labels::leading_label(&folded.text) {
+                if let Some((a, b)) = folded.source_span(at, folded.text.len()) {
+                    let label: String = folded.text[..at].trim().to_string();
+                    raw.push(Raw { line: seg.line, first: a, last: b, category, score: 0.8, reason: format!("after label {label}") });
+                    if category == Category::Health {
+                        disease_words(line, a, b, seg.line, raw);
+                    }
                 }
+                continue;
             }
-            continue;
         }
         if in_cell[s] {
             continue;
         }
-        let Some(LabelKind::Personal(category)) = labels::label(&seg.text) else { continue };
+        let Some(LabelKind::Personal(category)) = whole else { continue };
         let label = seg.text.trim().trim_end_matches([':', '：']).to_string();
         // The value: segments to the right, up to the next label, not too far away.
         let mut values = Vec::new();
@@ -184,6 +204,29 @@ fn label_values(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_c
             }
         }
     }
+}
+
+/// An address that ends its segment often goes on in the line below (the building and room):
+/// that line is part of it when it starts under the address and is not a label.
+fn address_continuations(layout: &Layout, lines: &[TextLine], header_rows: &[usize], raw: &mut Vec<Raw>) {
+    let h = layout.line_height.max(1.0);
+    let mut more = Vec::new();
+    for r in raw.iter().filter(|r| r.category == Category::Address) {
+        let Some(s) = layout.segments.iter().position(|g| g.line == r.line && g.first <= r.last && r.last <= g.last) else { continue };
+        let seg = &layout.segments[s];
+        if r.last != seg.last {
+            continue;
+        }
+        let Some(t) = layout.below(s) else { continue };
+        let below = &layout.segments[t];
+        let text = fold_range(&lines[below.line], below.first, below.last).text;
+        let building = ["号室", "号", "階", "マンション", "ハイツ", "コーポ", "アパート", "レジデンス", "ビル", "荘", "タワー", "ハウス", "パレス", "メゾン", "コート", "ヒルズ"].iter().any(|w| text.contains(w));
+        let aligned = (below.x0 - seg.x0).abs() < 2.0 * h || below.x0 > seg.x0 && below.x0 < seg.x1;
+        if aligned && building && labels::label(&below.text).is_none() && labels::leading_label(&text).is_none() && !header_rows.contains(&layout.row_of[t]) {
+            more.push(Raw { line: below.line, first: below.first, last: below.last, category: Category::Address, score: r.score.min(0.8), reason: "continues the address above".into() });
+        }
+    }
+    raw.extend(more);
 }
 
 /// Joins overlapping findings of one category on one line, drops those the policy leaves

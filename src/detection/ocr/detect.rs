@@ -40,6 +40,34 @@ pub fn choose_scale(width: u32, height: u32) -> f32 {
     (MAX_SIDE as f32 / side).min(1.0)
 }
 
+/// Line height (quad height, detector pixels) under which small, soft text — a photographed
+/// sheet, a dense scan — starts to go unseen: then the image is read again, larger.
+pub const SMALL_LINE: f32 = 24.0;
+/// The line height the second look aims at, and the limits on it.
+pub const TARGET_LINE: f32 = 34.0;
+pub const MAX_UPSCALE: f32 = 2.5;
+pub const MAX_SECOND_SIDE: f32 = 4096.0;
+
+/// After a first look at `scale` found `quads` (image pixels): the scale for a second look
+/// when the text came out small, or `None` when the first look is good enough.
+pub fn second_look(quads: &[Quad], scale: f32, width: u32, height: u32) -> Option<f32> {
+    if quads.len() < 3 {
+        return None;
+    }
+    let mut heights: Vec<f32> = quads
+        .iter()
+        .map(|q| ((q[3][0] - q[0][0]).powi(2) + (q[3][1] - q[0][1]).powi(2)).sqrt() * scale)
+        .collect();
+    heights.sort_by(|a, b| a.total_cmp(b));
+    let median = heights[heights.len() / 2];
+    if median >= SMALL_LINE || median <= 0.0 {
+        return None;
+    }
+    let side = width.max(height) as f32;
+    let next = (scale * (TARGET_LINE / median).min(MAX_UPSCALE)).min(MAX_SECOND_SIDE / side);
+    (next > scale * 1.2).then_some(next)
+}
+
 /// A probability map over the scaled image.
 pub struct ProbabilityMap {
     pub width: u32,
@@ -256,6 +284,15 @@ pub fn quads_from_map(map: &ProbabilityMap, scale: f32) -> Vec<Quad> {
 
 /// Finds the text lines of `image`, reading it at `scale`.
 pub fn detect_lines(model: &Model, image: &Image, scale: f32, timings: &mut Timings) -> Result<Vec<Quad>, Error> {
+    let mut quads = detect_at(model, image, scale, timings)?;
+    if let Some(larger) = second_look(&quads, scale, image.width, image.height) {
+        quads = detect_at(model, image, larger, timings)?;
+        timings.scale = larger;
+    }
+    Ok(quads)
+}
+
+fn detect_at(model: &Model, image: &Image, scale: f32, timings: &mut Timings) -> Result<Vec<Quad>, Error> {
     let plan = plan(image.width, image.height, scale);
     let mut maps = Vec::with_capacity(plan.tiles.len());
     for &tile in &plan.tiles {
