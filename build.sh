@@ -186,6 +186,8 @@ build() {
   setup
   fetch_models
   fetch_names
+  # The name lists' notice is served with the page (linked from licenses.html).
+  cp -u data/IPADIC-COPYRIGHT "$MODELS_DIR/IPADIC-COPYRIGHT.txt"
   build_wasm
   cargo build --quiet --release
 }

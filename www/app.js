@@ -139,6 +139,18 @@ function showFindings() {
   const on = state.findings.filter((f) => f.on).length;
   document.body.dataset.findings = String(state.findings.length);
   document.body.dataset.findingsOn = String(on);
+  summarise();
+}
+
+/** The line above the list: how many were found, how many will be hidden. */
+function summarise() {
+  if (state.scanSeconds === undefined) {
+    ui.summary.textContent = '';
+    return;
+  }
+  const on = state.findings.filter((f) => f.on).length;
+  const s = state.scanSeconds;
+  ui.summary.textContent = state.findings.length ? t('scan_done', { n: state.findings.length, on, s }) : t('scan_none', { s });
 }
 
 function focusFinding(id, yes) {
@@ -173,9 +185,8 @@ async function scan() {
     state.findings = findings.map((f, id) => ({ ...f, id, on: !off.has(JSON.stringify(f.quad)) }));
     showFindings();
     render();
-    const s = ((performance.now() - started) / 1000).toFixed(1);
-    const on = state.findings.filter((f) => f.on).length;
-    ui.summary.textContent = state.findings.length ? t('scan_done', { n: state.findings.length, on, s }) : t('scan_none', { s });
+    state.scanSeconds = ((performance.now() - started) / 1000).toFixed(1);
+    summarise();
     document.body.dataset.scanned = 'true';
   } catch (e) {
     showMessage(t('scan_failed', { detail: errorText(e) }));
@@ -222,7 +233,7 @@ async function openFile(file) {
     ui.original.width = width;
     ui.original.height = height;
     ui.original.getContext('2d').putImageData(pixels, 0, 0);
-    ui.summary.textContent = '';
+    state.scanSeconds = undefined;
     showFindings();
     ui.ocr.setAttribute('viewBox', `0 0 ${width} ${height}`);
     ui.ocr.replaceChildren();
@@ -394,6 +405,8 @@ translatePage();
 getEngine().then(
   (k) => {
     window.kuronuri = k;
+    // For tests and the curious: the findings of the open image as the review screen holds them.
+    window.kuronuriPage = { findings: () => state.findings.map((f) => ({ ...f })) };
     document.body.dataset.ready = 'true';
     return k.loadOcr().then(() => { document.body.dataset.ocrReady = 'true'; });
   },

@@ -185,17 +185,6 @@ fn label_values(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_c
                 values.push((t, "below label"));
             }
         }
-        // An address goes on: the line under it (a building and room, say).
-        if category == Category::Address {
-            if let Some(&(last, _)) = values.last() {
-                if let Some(t) = layout.below(last).filter(|&t| labels::label(&layout.segments[t].text).is_none() && !header_rows.contains(&layout.row_of[t])) {
-                    let below = &layout.segments[t];
-                    if (below.x0 - layout.segments[last].x0).abs() < 2.0 * h {
-                        values.push((t, "continues the address after label"));
-                    }
-                }
-            }
-        }
         for (t, how) in values {
             let v = &layout.segments[t];
             raw.push(Raw { line: v.line, first: v.first, last: v.last, category, score: 0.8, reason: format!("{how} {label}") });
@@ -222,6 +211,11 @@ fn address_continuations(layout: &Layout, lines: &[TextLine], header_rows: &[usi
         let text = fold_range(&lines[below.line], below.first, below.last).text;
         let building = ["号室", "号", "階", "マンション", "ハイツ", "コーポ", "アパート", "レジデンス", "ビル", "荘", "タワー", "ハウス", "パレス", "メゾン", "コート", "ヒルズ"].iter().any(|w| text.contains(w));
         let aligned = (below.x0 - seg.x0).abs() < 2.0 * h || below.x0 > seg.x0 && below.x0 < seg.x1;
+        // The value of another label (電話番号 070-…) is no continuation.
+        let labelled = layout.rows[layout.row_of[t]].iter().any(|&o| layout.segments[o].x1 <= below.x0 && labels::label(&layout.segments[o].text).is_some());
+        if labelled {
+            continue;
+        }
         if aligned && building && labels::label(&below.text).is_none() && labels::leading_label(&text).is_none() && !header_rows.contains(&layout.row_of[t]) {
             more.push(Raw { line: below.line, first: below.first, last: below.last, category: Category::Address, score: r.score.min(0.8), reason: "continues the address above".into() });
         }

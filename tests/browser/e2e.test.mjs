@@ -87,7 +87,10 @@ describe('the page in headless Chromium', { timeout: 180_000 }, () => {
     // The page looks for personal data by itself; here only the hand-drawn box is checked, so
     // every finding is turned off first (the review screen has its own test).
     await page.waitForSelector('body[data-scanned="true"]', { timeout: 120_000 });
-    for (const group of await page.$$('#finding-list .group > label > input')) await group.uncheck();
+    // (Each change redraws the list, so the first checked group is looked up afresh each time.)
+    await page.evaluate(() => {
+      for (let box; (box = document.querySelector('#finding-list .group > label > input:checked'));) box.click();
+    });
     assert.equal(await page.$eval('body', (b) => b.dataset.findingsOn), '0');
 
     // Mark the first person's name, as a person would, with some margin.
