@@ -337,7 +337,7 @@ impl Layout {
             }
             columns.push(Column { header: s, label: seg.text.clone(), kind, x0: seg.x0, x1: seg.x1 });
         }
-        ((exact + near_count) * 10 >= columns.len() * 6).then(|| {
+        ((exact + near_count) * 10 >= columns.len() * 4).then(|| {
             columns.sort_by(|a, b| a.x0.total_cmp(&b.x0));
             columns
         })

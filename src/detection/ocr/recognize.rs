@@ -81,6 +81,51 @@ fn crop(image: &Image, q: &Quad) -> Strip {
     Strip { width, data }
 }
 
+/// Levels (of 255) by which a pixel must differ from the strip's background to count as ink
+/// when a line's quad is fitted to its text: lenient, so that anti-aliased edges count.
+const INK_LEVELS: f32 = 24.0;
+
+/// The rows `top..bottom` and columns `left..right` of a strip that hold ink (pixels standing
+/// out from the strip's median grey), or `None` when too little stands out to tell.
+fn ink_bounds(strip: &Strip) -> Option<(usize, usize, usize, usize)> {
+    let (w, plane) = (strip.width, strip.width * HEIGHT);
+    let grey: Vec<f32> = (0..plane).map(|i| (strip.data[i] + strip.data[plane + i] + strip.data[2 * plane + i]) / 3.0).collect();
+    let mut sorted = grey.clone();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let background = sorted[sorted.len() / 2];
+    let threshold = INK_LEVELS / 127.5;
+    let mut rows = vec![0usize; HEIGHT];
+    let mut cols = vec![0usize; w];
+    for v in 0..HEIGHT {
+        for u in 0..w {
+            if (grey[v * w + u] - background).abs() > threshold {
+                rows[v] += 1;
+                cols[u] += 1;
+            }
+        }
+    }
+    // A stray speck is not text: a row (column) needs two ink pixels.
+    let top = rows.iter().position(|&n| n >= 2)?;
+    let bottom = HEIGHT - rows.iter().rev().position(|&n| n >= 2)?;
+    let left = cols.iter().position(|&n| n >= 2)?;
+    let right = w - cols.iter().rev().position(|&n| n >= 2)?;
+    (bottom - top >= HEIGHT / 6).then_some((top, bottom, left, right))
+}
+
+/// The line's quad fitted to its ink: `(for characters, for the line)`. The first is only
+/// brought in from above and below (so positions along the line keep their meaning); the
+/// second is also trimmed at both ends. A margin of a few strip pixels stays around the ink.
+fn fit_to_ink(q: &Quad, strip: &Strip) -> (Quad, Quad) {
+    let Some((top, bottom, left, right)) = ink_bounds(strip) else { return (*q, *q) };
+    let t0 = top.saturating_sub(2) as f32 / HEIGHT as f32;
+    let t1 = (bottom + 2).min(HEIGHT) as f32 / HEIGHT as f32;
+    let rows = [lerp(q[0], q[3], t0), lerp(q[1], q[2], t0), lerp(q[1], q[2], t1), lerp(q[0], q[3], t1)];
+    let u0 = left.saturating_sub(3) as f32 / strip.width as f32;
+    let u1 = (right + 3).min(strip.width) as f32 / strip.width as f32;
+    let line = [lerp(rows[0], rows[1], u0), lerp(rows[0], rows[1], u1), lerp(rows[3], rows[2], u1), lerp(rows[3], rows[2], u0)];
+    (rows, line)
+}
+
 /// One character as decoded: its symbol, probability and the time steps it won.
 struct Decoded {
     symbol: usize,
@@ -128,7 +173,14 @@ fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> V
 
 /// Turns decoded symbols of a strip into a line with character quads. `step` is the strip
 /// width per time step.
+#[cfg(test)]
 fn to_line(decoded: &[Decoded], alphabet: &[String], quad: &Quad, width: usize, step: f32) -> Option<TextLine> {
+    to_fitted_line(decoded, alphabet, (quad, quad), width, step)
+}
+
+/// [`to_line`] with the quads fitted to the ink (see [`fit_to_ink`]): characters along the
+/// first, the line's own quad the second.
+fn to_fitted_line(decoded: &[Decoded], alphabet: &[String], (quad, line_quad): (&Quad, &Quad), width: usize, step: f32) -> Option<TextLine> {
     let centers: Vec<f32> = decoded.iter().map(|d| (d.first + d.last + 1) as f32 / 2.0 * step).collect();
     let mut chars = Vec::with_capacity(decoded.len());
     for (i, d) in decoded.iter().enumerate() {
@@ -154,7 +206,7 @@ fn to_line(decoded: &[Decoded], alphabet: &[String], quad: &Quad, width: usize, 
         return None;
     }
     let confidence = chars.iter().map(|c| c.confidence).sum::<f32>() / chars.len() as f32;
-    Some(TextLine { text, confidence, quad: *quad, chars })
+    Some(TextLine { text, confidence, quad: *line_quad, chars })
 }
 
 /// Reads strips in batches; returns for each its decoded symbols and the strip width per step.
@@ -231,7 +283,8 @@ pub fn read_lines(
     for chunk in quads.chunks(64) {
         let strips = cropped(chunk, timings);
         for ((decoded, step), (q, s)) in recognize(model, weights, &strips, timings)?.iter().zip(chunk.iter().zip(&strips)) {
-            lines.push(to_line(decoded, alphabet, q, s.width, *step));
+            let (rows, line) = fit_to_ink(q, s);
+            lines.push(to_fitted_line(decoded, alphabet, (&rows, &line), s.width, *step));
         }
         progress(lines.len(), total);
     }
@@ -240,7 +293,8 @@ pub fn read_lines(
         let turned: Vec<Quad> = doubtful.iter().map(|&i| upside_down(&quads[i])).collect();
         let strips = cropped(&turned, timings);
         for ((decoded, step), (&i, (q, s))) in recognize(model, weights, &strips, timings)?.iter().zip(doubtful.iter().zip(turned.iter().zip(&strips))) {
-            if let Some(line) = to_line(decoded, alphabet, q, s.width, *step) {
+            let (rows, fitted) = fit_to_ink(q, s);
+            if let Some(line) = to_fitted_line(decoded, alphabet, (&rows, &fitted), s.width, *step) {
                 if lines[i].as_ref().is_none_or(|l| line.confidence > l.confidence + 0.05) {
                     lines[i] = Some(line);
                 }
