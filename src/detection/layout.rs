@@ -257,7 +257,16 @@ impl Layout {
                 }
                 let before = cells.len();
                 for &s in row {
-                    self.assign(s, lines, &columns, next, &mut cells);
+                    self.assign(s, lines, &columns, next, 3.0, &mut cells);
+                }
+                // In a row that is plainly part of the table (three cells or more), what lies
+                // beyond the last header read (a column whose header was lost) goes under the
+                // nearest one.
+                if cells.len() - before >= 3 {
+                    let placed: Vec<usize> = cells[before..].iter().map(|c| c.segment).collect();
+                    for &s in row.iter().filter(|s| !placed.contains(s)) {
+                        self.assign(s, lines, &columns, next, f32::INFINITY, &mut cells);
+                    }
                 }
                 // A row with nothing under the headers (a side menu's item) is passed over.
                 if cells.len() > before {
@@ -321,30 +330,36 @@ impl Layout {
         if exact < 2 {
             return None;
         }
-        // Unread headers count as columns between known ones, or beside them no further off
-        // than known columns are from each other (a side menu's item in the same row is not).
-        columns.sort_by(|a, b| a.x0.total_cmp(&b.x0));
-        let gaps: Vec<f32> = columns.windows(2).map(|w| (w[1].x0 - w[0].x1).max(0.0)).collect();
-        let gap = median(gaps).max(self.line_height);
-        let (left, right) = (columns[0].x0, columns[exact - 1].x1);
-        let mut near_count = 0;
-        for &s in &unknown {
+        // Headers read with a slip join the known ones; the rest count as columns between
+        // known ones, or beside them within one and a half times the usual gap between known
+        // columns (a side menu's item in the same row is further off).
+        let guesses: Vec<(usize, Option<K>)> = unknown.iter().map(|&s| (s, near(&self.segments[s].text))).collect();
+        let near_count = guesses.iter().filter(|(_, k)| k.is_some()).count();
+        for &(s, kind) in guesses.iter().filter(|(_, k)| k.is_some()) {
             let seg = &self.segments[s];
-            let kind = near(&seg.text);
-            near_count += usize::from(kind.is_some());
-            if seg.x1 < left - gap || seg.x0 > right + gap {
-                continue;
-            }
             columns.push(Column { header: s, label: seg.text.clone(), kind, x0: seg.x0, x1: seg.x1 });
         }
-        ((exact + near_count) * 10 >= columns.len() * 4).then(|| {
+        columns.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        let gaps: Vec<f32> = columns.windows(2).map(|w| (w[1].x0 - w[0].x1).max(0.0)).collect();
+        let gap = 1.5 * median(gaps).max(self.line_height);
+        let (left, right) = (columns[0].x0, columns.iter().map(|c| c.x1).fold(f32::MIN, f32::max));
+        for &(s, _) in guesses.iter().filter(|(_, k)| k.is_none()) {
+            let seg = &self.segments[s];
+            if seg.x1 >= left - gap && seg.x0 <= right + gap {
+                columns.push(Column { header: s, label: seg.text.clone(), kind: None, x0: seg.x0, x1: seg.x1 });
+            }
+        }
+        let counted = exact + unknown.len();
+        ((exact + near_count) * 10 >= counted * 4).then(|| {
             columns.sort_by(|a, b| a.x0.total_cmp(&b.x0));
             columns
         })
     }
 
     /// Puts segment `s` (or its pieces) under the columns it falls under.
-    fn assign<K>(&self, s: usize, lines: &[TextLine], columns: &[Column<K>], row: usize, cells: &mut Vec<Cell>) {
+    /// `reach`: how far (in line heights) from every header a segment may lie and still be
+    /// put under the nearest one.
+    fn assign<K>(&self, s: usize, lines: &[TextLine], columns: &[Column<K>], row: usize, reach: f32, cells: &mut Vec<Cell>) {
         let seg = &self.segments[s];
         let h = self.line_height.max(1.0);
         let tol = 0.3 * h;
@@ -364,7 +379,7 @@ impl Layout {
                 }
             }
             // Far from every header: not part of this table (a side menu, a caption).
-            best.filter(|&(_, o, d)| o > 0.0 || d < 3.0 * h).map(|(i, _, _)| i)
+            best.filter(|&(_, o, d)| o > 0.0 || d < reach * h).map(|(i, _, _)| i)
         };
         if spanned <= 1 {
             if let Some(column) = nearest(seg.x0, seg.x1) {
