@@ -183,6 +183,16 @@ impl OcrEngine {
         to_json(&self.0.plan(width, height))
     }
 
+    /// After detection at `scale` found `quads` (JSON): the plan for a second, larger look when
+    /// the text came out small (see `detect::second_look`), or `undefined`.
+    pub fn second_plan(&self, quads: &str, scale: f32, width: u32, height: u32) -> Result<Option<String>, JsValue> {
+        let quads: Vec<Quad> = serde_json::from_str(quads).map_err(|e| to_js(Error::Model(e.to_string())))?;
+        match crate::detection::ocr::detect::second_look(&quads, scale, width, height) {
+            Some(larger) => Ok(Some(to_json(&crate::detection::ocr::detect::plan(width, height, larger))?)),
+            None => Ok(None),
+        }
+    }
+
     /// Runs the detector on the tiles `indices` (JSON array) of `plan` (JSON); returns
     /// `{probs, timings}`: the tiles' probabilities one after another (each `w × h`).
     pub fn detect_tiles(&self, rgba: Vec<u8>, width: u32, height: u32, plan: &str, indices: &str) -> Result<JsValue, JsValue> {

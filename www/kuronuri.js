@@ -173,25 +173,17 @@ export class Kuronuri {
     const { width, height, rgba } = await this.#call('decode', { blob });
     const decoded = performance.now();
     const engines = [this.#engine, ...this.#pool].slice(0, Math.max(1, Math.min(threads ?? this.#threads, this.#threads)));
-    // Detection: the plan's tiles dealt round-robin to the workers, then merged by one.
-    const plan = await this.#call('plan', { width, height });
-    const dealt = engines.map((_, w) => plan.tiles.map((_, i) => i).filter((i) => i % engines.length === w));
-    const tileRuns = await Promise.all(dealt.map((indices, w) => (indices.length
-      ? engines[w].call('detectTiles', { rgba, width, height, plan, indices })
-      : null)));
-    const probs = new Float32Array(plan.tiles.reduce((n, t) => n + t[2] * t[3], 0));
-    const offsets = [];
-    plan.tiles.reduce((at, t, i) => { offsets[i] = at; return at + t[2] * t[3]; }, 0);
-    dealt.forEach((indices, w) => {
-      let at = 0;
-      for (const i of indices) {
-        const n = plan.tiles[i][2] * plan.tiles[i][3];
-        probs.set(tileRuns[w].probs.subarray(at, at + n), offsets[i]);
-        at += n;
-      }
-    });
-    const { quads, timings: postTimings } = await this.#engine.call('quads', { plan, probs }, { transfer: [probs.buffer] });
-    const detectTimings = { scale: plan.scale, tiles: plan.tiles.length, workers: tileRuns.filter(Boolean).map((r) => r.timings), post: postTimings };
+    // Detection: the plan's tiles dealt round-robin to the workers, then merged by one. When
+    // the text found is small, the image is looked at again, larger (as natively).
+    let plan = await this.#call('plan', { width, height });
+    let { quads, detectTimings } = await this.#detect(engines, rgba, width, height, plan);
+    const second = await this.#call('secondPlan', { quads, scale: plan.scale, width, height });
+    if (second) {
+      plan = second;
+      const again = await this.#detect(engines, rgba, width, height, plan);
+      quads = again.quads;
+      detectTimings = { first: detectTimings, ...again.detectTimings };
+    }
     const parts = shareOut(quads, engines.length);
     const done = new Array(parts.length).fill(0);
     const results = await Promise.all(parts.map((indices, w) => engines[w].call(
@@ -237,6 +229,28 @@ export class Kuronuri {
   /** The findings in text already read (`ocrImage`'s result), under `policy`. */
   async scanText(ocr, { policy = {} } = {}) {
     return this.#call('scan', { ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy });
+  }
+
+  /** Runs the detector over `plan`'s tiles, shared among `engines`; the quads found. */
+  async #detect(engines, rgba, width, height, plan) {
+    const dealt = engines.map((_, w) => plan.tiles.map((_, i) => i).filter((i) => i % engines.length === w));
+    const tileRuns = await Promise.all(dealt.map((indices, w) => (indices.length
+      ? engines[w].call('detectTiles', { rgba, width, height, plan, indices })
+      : null)));
+    const probs = new Float32Array(plan.tiles.reduce((n, t) => n + t[2] * t[3], 0));
+    const offsets = [];
+    plan.tiles.reduce((at, t, i) => { offsets[i] = at; return at + t[2] * t[3]; }, 0);
+    dealt.forEach((indices, w) => {
+      let at = 0;
+      for (const i of indices) {
+        const n = plan.tiles[i][2] * plan.tiles[i][3];
+        probs.set(tileRuns[w].probs.subarray(at, at + n), offsets[i]);
+        at += n;
+      }
+    });
+    const { quads, timings: postTimings } = await this.#engine.call('quads', { plan, probs }, { transfer: [probs.buffer] });
+    const detectTimings = { scale: plan.scale, tiles: plan.tiles.length, workers: tileRuns.filter(Boolean).map((r) => r.timings), post: postTimings };
+    return { quads, detectTimings };
   }
 
   /**

@@ -110,6 +110,11 @@ const ops = {
     const { probs, timings } = (await ocr).detect_tiles(new Uint8Array(rgba), width, height, JSON.stringify(plan), JSON.stringify(indices));
     return { value: { probs, timings: JSON.parse(timings) }, transfer: [probs.buffer] };
   },
+  async secondPlan({ quads, scale, width, height }) {
+    await ops.ocrInit();
+    const plan = (await ocr).second_plan(JSON.stringify(quads), scale, width, height);
+    return plan ? JSON.parse(plan) : null;
+  },
   async quads({ plan, probs }) {
     await ops.ocrInit();
     return JSON.parse((await ocr).quads(JSON.stringify(plan), probs));

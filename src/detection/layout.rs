@@ -48,6 +48,16 @@ pub struct Layout {
     pub line_height: f32,
 }
 
+/// A point of the page's coordinates (see [`Layout`]) back in image pixels.
+pub fn to_image(p: [f32; 2], angle: f32) -> [f32; 2] {
+    rotate(p, -angle)
+}
+
+/// The page-coordinate extent `[x0, x1, y0, y1]` of characters `first..=last` of `line`.
+pub fn chars_extent(line: &TextLine, first: usize, last: usize, angle: f32) -> [f32; 4] {
+    extent(line.chars[first..=last].iter().map(|c| c.quad), angle)
+}
+
 fn rotate(p: [f32; 2], angle: f32) -> [f32; 2] {
     let (s, c) = angle.sin_cos();
     [p[0] * c + p[1] * s, -p[0] * s + p[1] * c]

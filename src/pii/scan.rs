@@ -4,7 +4,7 @@
 use crate::detection::layout::{self, Layout};
 use crate::detection::ocr::{OcrResult, Quad, TextLine};
 
-use super::category::{Category, Policy};
+use super::category::{Category, Policy, Tier};
 use super::labels::{self, LabelKind};
 use super::names::names;
 use super::patterns::{self, Hit};
@@ -104,8 +104,10 @@ pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
     let mut header_rows = Vec::new();
     let mut code_cells: Vec<(usize, usize, usize)> = Vec::new();
     let mut cell_of_segment = vec![false; layout.segments.len()];
+    let mut bands = Vec::new();
     for table in layout.tables(lines, labels::label, labels::near_label) {
         header_rows.push(table.header_row);
+        bands.extend(column_bands(&layout, lines, &table));
         let personal_columns = table.columns.iter().filter(|c| matches!(c.kind, Some(LabelKind::Personal(_)))).count();
         for cell in &table.cells {
             cell_of_segment[cell.segment] = true;
@@ -131,13 +133,66 @@ pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
         }
     }
     label_values(&layout, lines, &header_rows, &cell_of_segment, &mut raw);
-    address_continuations(&layout, lines, &header_rows, &mut raw);
+    address_continuations(&layout, lines, &header_rows, &cell_of_segment, &mut raw);
     // A check digit alone does not make a product code a My Number.
     raw.retain(|r| {
         let weak = r.score < 0.7 && matches!(r.category, Category::MyNumber | Category::Passport | Category::Ssn);
         !(weak && code_cells.iter().any(|&(l, a, b)| l == r.line && a <= r.first && r.last <= b))
     });
-    merge(raw, lines, policy)
+    let mut findings = merge(raw, lines, policy);
+    findings.extend(bands.into_iter().filter(|f| policy.allows(f.category)));
+    findings
+}
+
+/// Where the reader missed cells of a personal column (a photographed sheet, small print), the
+/// whole column is masked from the first row of the table to the last: one finding per column,
+/// a band as wide as the cells that were read.
+fn column_bands(layout: &Layout, lines: &[TextLine], table: &layout::Table<LabelKind>) -> Vec<Finding> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let rows: BTreeSet<usize> = table.cells.iter().map(|c| c.row).collect();
+    let mut per_row: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+    for c in &table.cells {
+        per_row.entry(c.row).or_default().insert(c.column);
+    }
+    // Rows of the table proper: two columns or more read.
+    let full_rows = per_row.values().filter(|cols| cols.len() >= 2).count();
+    if full_rows < 3 {
+        return Vec::new();
+    }
+    let (mut y0, mut y1) = (f32::MAX, f32::MIN);
+    for c in &table.cells {
+        let seg = &layout.segments[c.segment];
+        y0 = y0.min(seg.y0);
+        y1 = y1.max(seg.y1);
+    }
+    let mut out = Vec::new();
+    for (i, column) in table.columns.iter().enumerate() {
+        // Identifiers only: an attribute read in most rows is not worth a band's extra mask.
+        let Some(LabelKind::Personal(category)) = column.kind.filter(|k| matches!(k, LabelKind::Personal(c) if c.tier() == Tier::Must)) else { continue };
+        let cells: Vec<&layout::Cell> = table.cells.iter().filter(|c| c.column == i).collect();
+        let read_rows = cells.iter().map(|c| c.row).collect::<BTreeSet<_>>().len();
+        // Every row read: the cells are findings enough.
+        if cells.len() < 3 || read_rows * 10 >= rows.len().max(full_rows) * 9 {
+            continue;
+        }
+        let (mut x0, mut x1) = (column.x0, column.x1);
+        for c in &cells {
+            let e = layout::chars_extent(&lines[layout.segments[c.segment].line], c.first, c.last, layout.angle);
+            x0 = x0.min(e[0]);
+            x1 = x1.max(e[1]);
+        }
+        let quad = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]].map(|p| layout::to_image(p, layout.angle));
+        let label = column.label.trim();
+        out.push(Finding {
+            category,
+            tier: category.tier(),
+            text: format!("{label} ×{}", rows.len()),
+            quad,
+            score: 0.6,
+            reason: format!("the whole column under {label}: {read_rows} of its {} rows could be read", rows.len().max(full_rows)),
+        });
+    }
+    out
 }
 
 /// In a medical column or after a medical label, words with disease endings.
@@ -238,7 +293,7 @@ fn role_inside(text: &str) -> Option<(usize, usize, &'static str)> {
 
 /// An address that ends its segment often goes on in the line below (the building and room):
 /// that line is part of it when it starts under the address and is not a label.
-fn address_continuations(layout: &Layout, lines: &[TextLine], header_rows: &[usize], raw: &mut Vec<Raw>) {
+fn address_continuations(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_cell: &[bool], raw: &mut Vec<Raw>) {
     let h = layout.line_height.max(1.0);
     let mut more = Vec::new();
     for r in raw.iter().filter(|r| r.category == Category::Address) {
@@ -247,7 +302,8 @@ fn address_continuations(layout: &Layout, lines: &[TextLine], header_rows: &[usi
         if r.last != seg.last {
             continue;
         }
-        let Some(t) = layout.below(s) else { continue };
+        // In a table the next row is the next person's (its cells are findings of their own).
+        let Some(t) = layout.below(s).filter(|&t| !in_cell[t]) else { continue };
         let below = &layout.segments[t];
         let text = fold_range(&lines[below.line], below.first, below.last).text;
         let building = ["号室", "号", "階", "マンション", "ハイツ", "コーポ", "アパート", "レジデンス", "ビル", "荘", "タワー", "ハウス", "パレス", "メゾン", "コート", "ヒルズ"].iter().any(|w| text.contains(w));

@@ -68,8 +68,9 @@ try {
         const t = best.timings;
         const max = (xs, k) => Math.max(...xs.map((x) => x[k]));
         return {
-          total: t.total_ms, lines: best.lines.length, scale: t.detect.scale, tiles: t.detect.tiles,
-          detect: max(t.detect.workers, 'detect_model_ms'), post: t.detect.post.timings?.detect_post_ms ?? t.detect.post.detect_post_ms,
+          total: t.total_ms, lines: best.lines.length, scale: t.detect.scale, tiles: t.detect.tiles + (t.detect.first?.tiles ?? 0),
+          // With a second, larger look (small text) both detections count.
+          detect: max(t.detect.workers, 'detect_model_ms') + (t.detect.first ? max(t.detect.first.workers, 'detect_model_ms') : 0), post: t.detect.post.timings?.detect_post_ms ?? t.detect.post.detect_post_ms,
           recognize: max(t.recognize, 'recognize_model_ms'), decode: t.decode_ms,
           memory: await window.kuronuri.memory(),
         };

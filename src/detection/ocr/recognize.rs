@@ -104,11 +104,15 @@ fn ink_bounds(strip: &Strip) -> Option<(usize, usize, usize, usize)> {
             }
         }
     }
-    // A stray speck is not text: a row (column) needs two ink pixels.
-    let top = rows.iter().position(|&n| n >= 2)?;
-    let bottom = HEIGHT - rows.iter().rev().position(|&n| n >= 2)?;
-    let left = cols.iter().position(|&n| n >= 2)?;
-    let right = w - cols.iter().rev().position(|&n| n >= 2)?;
+    // A stray speck is not text: a row (column) needs two ink pixels. A row inked nearly all
+    // the way across is a table's rule or the next row's shading, not text; so is a column
+    // inked from top to bottom.
+    let text_row = |&n: &usize| n >= 2 && n * 10 <= w * 7;
+    let text_col = |&n: &usize| n >= 2 && n * 10 <= HEIGHT * 9;
+    let top = rows.iter().position(text_row)?;
+    let bottom = HEIGHT - rows.iter().rev().position(text_row)?;
+    let left = cols.iter().position(text_col)?;
+    let right = w - cols.iter().rev().position(text_col)?;
     (bottom - top >= HEIGHT / 6).then_some((top, bottom, left, right))
 }
 
