@@ -4,7 +4,7 @@
 
 import { Kuronuri, KuronuriError } from './kuronuri.js';
 import { BoxEditor } from './boxes.js';
-import { LANGUAGES, errorText, language, setLanguage, t, translatePage } from './i18n.js';
+import { LANGUAGES, errorText, language, reasonText, setLanguage, t, translatePage } from './i18n.js';
 
 const $ = (sel) => document.querySelector(sel);
 const ui = {
@@ -83,7 +83,7 @@ function showFindings() {
     p.setAttribute('stroke', colourOf(f.category));
     p.dataset.id = String(f.id);
     const title = document.createElementNS(SVG, 'title');
-    title.textContent = `${titleOf(f.category)}: ${f.text} — ${f.reason}`;
+    title.textContent = `${titleOf(f.category)}: ${f.text} — ${reasonText(f.reason)}`;
     p.append(title);
     marks.push(p);
   }
@@ -126,7 +126,7 @@ function showFindings() {
         text.textContent = f.text || '—';
         const reason = document.createElement('span');
         reason.className = 'reason';
-        reason.textContent = `${f.reason} (${Math.round(f.score * 100)}%)`;
+        reason.textContent = `${reasonText(f.reason)} (${Math.round(f.score * 100)}%)`;
         row.append(box, text, reason);
         row.addEventListener('mouseenter', () => focusFinding(f.id, true));
         row.addEventListener('mouseleave', () => focusFinding(f.id, false));

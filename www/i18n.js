@@ -152,6 +152,52 @@ export function translatePage(root = document) {
 }
 
 /** A message for an error from the engine (`{code, message, …}`) in the current language. */
+// The core gives each finding's reason in English; these turn the common ones into Japanese.
+const REASONS_JA = [
+  [/^column under an unreadable header \((.*)\) in a table of personal data$/, '個人情報の表で見出しが読めない列（$1）'],
+  [/^the whole column under (.*): (\d+) of its (\d+) rows could be read$/, '「$1」列全体（$3 行中 $2 行のみ読み取れたため）'],
+  [/^column under (.*)$/, '「$1」列の値'],
+  [/^continues the address after label (.*)$/, '「$1」の住所の続き'],
+  [/^after label (.*)$/, '「$1」の後の値'],
+  [/^below label (.*)$/, '「$1」の下の値'],
+  [/^continues the address above$/, '上の行の住所の続き'],
+  [/^e-mail address$/, 'メールアドレスの形式'],
+  [/^mobile or IP phone number$/, '携帯・IP電話番号の形式'],
+  [/^landline number$/, '固定電話番号の形式'],
+  [/^\+81 phone number$/, '+81 から始まる電話番号'],
+  [/^North American phone number$/, '北米の電話番号の形式'],
+  [/^postal code after 〒$/, '〒の後の郵便番号'],
+  [/^12 digits with a valid My Number check digit$/, '12桁でマイナンバーの検査用数字が一致'],
+  [/^card number \(issuer prefix, Luhn check\)$/, 'カード番号（発行者番号とLuhn検査が一致）'],
+  [/^residence card number shape$/, '在留カード番号の形式'],
+  [/^passport number shape$/, '旅券番号の形式'],
+  [/^US social security number shape$/, '米国社会保障番号の形式'],
+  [/^age$/, '年齢'],
+  [/^date followed by 生まれ$/, '「生まれ」が続く日付'],
+  [/^date in the Shōwa era or before$/, '昭和以前の日付'],
+  [/^prefecture followed by a town and block number$/, '都道府県名に続く町名・番地'],
+  [/^city or ward followed by a block number$/, '市区名に続く番地'],
+  [/^surname and given name in the name lists$/, '姓名辞書にある姓と名'],
+  [/^surname in the name lists, then a given name$/, '姓名辞書にある姓と、続く名'],
+  [/^name before an honorific$/, '敬称（様・さん・先生など）の前の名前'],
+  [/^surname and given-name readings in the name lists$/, '姓名辞書にある読み（カナ）'],
+  [/^name after a title \(Dr\., Mr\., Ms\.\)$/, '敬称（Dr. Mr. Ms.）の後の名前'],
+  [/^first name and surname in the name lists$/, '英語の姓名辞書にある名前'],
+  [/^illness or condition \(要配慮個人情報\)$/, '病名・健康状態（要配慮個人情報）'],
+  [/^disease name in a medical field$/, '医療の欄にある病名'],
+  [/^第…号 licence number with a valid check digit$/, '第…号の免許証番号（検査用数字が一致）'],
+  [/^第…号 with 12 digits \(licence number\)$/, '第…号の12桁（免許証番号）'],
+];
+
+/** A finding's reason in the interface's language (parts joined by "; "). */
+export function reasonText(reason) {
+  if (language() !== 'ja') return reason;
+  return reason.split('; ').map((part) => {
+    for (const [re, ja] of REASONS_JA) if (re.test(part)) return part.replace(re, ja);
+    return part;
+  }).join('、');
+}
+
 export function errorText(error) {
   const code = error?.code;
   const key = `err_${code}`;

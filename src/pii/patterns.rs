@@ -29,6 +29,7 @@ struct Rules {
     twelve: Regex,
     card: Regex,
     residence: Regex,
+    licence: Regex,
     passport: Regex,
     ssn: Regex,
     age: Regex,
@@ -56,6 +57,7 @@ fn rules() -> &'static Rules {
             twelve: r(r"[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}"),
             card: r(r"[0-9](?:[ -]?[0-9]){12,18}"),
             residence: r(r"[A-Z]{2}[0-9]{8}[A-Z]{2}"),
+            licence: r(r"第 ?([0-9]{12}) ?号"),
             passport: r(r"[A-Z]{2}[0-9]{7}"),
             ssn: r(r"([0-9]{3})-([0-9]{2})-([0-9]{4})"),
             age: r(r"(?:満 ?)?[0-9]{1,3} ?[歳才]"),
@@ -162,6 +164,12 @@ pub fn find(text: &str) -> Vec<Hit> {
             push(&mut hits, m.start(), m.end(), Category::CreditCard, 0.9, "card number (issuer prefix, Luhn check)");
         }
     }
+    // A driving licence prints its number as 第 123456789012 号.
+    for c in r.licence.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        let valid = checks::drivers_license(c[1].as_bytes());
+        push(&mut hits, m.start(), m.end(), Category::DriversLicense, if valid { 0.9 } else { 0.7 }, if valid { "第…号 licence number with a valid check digit" } else { "第…号 with 12 digits (licence number)" });
+    }
     for m in r.residence.find_iter(text) {
         if isolated(text, m.start(), m.end()) {
             push(&mut hits, m.start(), m.end(), Category::ResidenceCard, 0.85, "residence card number shape");
@@ -233,6 +241,7 @@ mod tests {
         assert_eq!(found("個人番号 1234 5678 9018"), vec![(Category::MyNumber, "1234 5678 9018")]);
         assert!(found("1234 5678 9019").is_empty());
         assert_eq!(found("4111-1111-1111-1111"), vec![(Category::CreditCard, "4111-1111-1111-1111")]);
+        assert!(found("第 459803358720 号").contains(&(Category::DriversLicense, "第 459803358720 号")));
         // Part of a longer number is not a My Number.
         assert!(found("11234567890185").iter().all(|(c, _)| *c != Category::MyNumber));
     }

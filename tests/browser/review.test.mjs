@@ -47,7 +47,7 @@ describe('the review screen in headless Chromium', { timeout: 300_000 }, () => {
     assert.equal(await page.$$eval('#marks polygon', (ps) => ps.length), findings.length);
     const rows = await page.$$eval('#finding-list .finding', (rs) => rs.map((r) => r.textContent));
     assert.equal(rows.length, findings.length);
-    assert.ok(rows.some((r) => /after label|column under|check digit|e-mail|phone/.test(r)), rows.join(' | '));
+    assert.ok(rows.some((r) => /after label|column under|check digit|e-mail|phone|の後の値|列の値|形式/.test(r)), rows.join(' | '));
     const headings = await page.$$eval('#finding-list .group > label', (ls) => ls.map((l) => l.textContent));
     assert.ok(headings.some((h) => /^(氏名|Name) \(1\)/.test(h)), headings.join(' | '));
     await page.screenshot({ path: path.join(OUT, 'page-review.png') });
@@ -87,6 +87,11 @@ describe('the review screen in headless Chromium', { timeout: 300_000 }, () => {
     // The interface switches to English.
     await page.selectOption('#lang', 'en');
     assert.match(await page.textContent('#panel h2'), /Personal data found/);
+    // And to Japanese, reasons included.
+    await page.selectOption('#lang', 'ja');
+    assert.match(await page.textContent('#panel h2'), /見つかった個人情報/);
+    const reasons = await page.$$eval('#finding-list .reason', (rs) => rs.map((r) => r.textContent));
+    assert.ok(reasons.some((r) => r.includes('「お名前」の後の値')), reasons.join(' | '));
     assert.deepEqual(errors, []);
     await page.close();
   });

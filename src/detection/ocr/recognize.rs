@@ -119,15 +119,15 @@ fn ink_bounds(strip: &Strip) -> Option<(usize, usize, usize, usize)> {
 /// The line's quad fitted to its ink: `(for characters, for the line)`. The first is only
 /// brought in from above and below (so positions along the line keep their meaning); the
 /// second is also trimmed at both ends. A margin of a few strip pixels stays around the ink.
-fn fit_to_ink(q: &Quad, strip: &Strip) -> (Quad, Quad) {
-    let Some((top, bottom, left, right)) = ink_bounds(strip) else { return (*q, *q) };
+fn fit_to_ink(q: &Quad, strip: &Strip) -> (Quad, Quad, (f32, f32)) {
+    let Some((top, bottom, left, right)) = ink_bounds(strip) else { return (*q, *q, (0.0, 1.0)) };
     let t0 = top.saturating_sub(2) as f32 / HEIGHT as f32;
     let t1 = (bottom + 2).min(HEIGHT) as f32 / HEIGHT as f32;
     let rows = [lerp(q[0], q[3], t0), lerp(q[1], q[2], t0), lerp(q[1], q[2], t1), lerp(q[0], q[3], t1)];
     let u0 = left.saturating_sub(3) as f32 / strip.width as f32;
     let u1 = (right + 3).min(strip.width) as f32 / strip.width as f32;
     let line = [lerp(rows[0], rows[1], u0), lerp(rows[0], rows[1], u1), lerp(rows[3], rows[2], u1), lerp(rows[3], rows[2], u0)];
-    (rows, line)
+    (rows, line, (u0, u1))
 }
 
 /// One character as decoded: its symbol, probability and the time steps it won.
@@ -179,12 +179,13 @@ fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> V
 /// width per time step.
 #[cfg(test)]
 fn to_line(decoded: &[Decoded], alphabet: &[String], quad: &Quad, width: usize, step: f32) -> Option<TextLine> {
-    to_fitted_line(decoded, alphabet, (quad, quad), width, step)
+    to_fitted_line(decoded, alphabet, (quad, quad), (0.0, 1.0), width, step)
 }
 
 /// [`to_line`] with the quads fitted to the ink (see [`fit_to_ink`]): characters along the
-/// first, the line's own quad the second.
-fn to_fitted_line(decoded: &[Decoded], alphabet: &[String], (quad, line_quad): (&Quad, &Quad), width: usize, step: f32) -> Option<TextLine> {
+/// first, the line's own quad the second; characters stay within `span` (the share of the
+/// strip's width that holds ink).
+fn to_fitted_line(decoded: &[Decoded], alphabet: &[String], (quad, line_quad): (&Quad, &Quad), span: (f32, f32), width: usize, step: f32) -> Option<TextLine> {
     let centers: Vec<f32> = decoded.iter().map(|d| (d.first + d.last + 1) as f32 / 2.0 * step).collect();
     let mut chars = Vec::with_capacity(decoded.len());
     for (i, d) in decoded.iter().enumerate() {
@@ -200,7 +201,7 @@ fn to_fitted_line(decoded: &[Decoded], alphabet: &[String], (quad, line_quad): (
         } else {
             own.1
         };
-        let (t0, t1) = ((left / width as f32).clamp(0.0, 1.0), (right / width as f32).clamp(0.0, 1.0));
+        let (t0, t1) = ((left / width as f32).clamp(span.0, span.1), (right / width as f32).clamp(span.0, span.1));
         let q = [lerp(quad[0], quad[1], t0), lerp(quad[0], quad[1], t1), lerp(quad[3], quad[2], t1), lerp(quad[3], quad[2], t0)];
         chars.push(OcrChar { text, quad: q, confidence: d.prob });
     }
@@ -287,8 +288,8 @@ pub fn read_lines(
     for chunk in quads.chunks(64) {
         let strips = cropped(chunk, timings);
         for ((decoded, step), (q, s)) in recognize(model, weights, &strips, timings)?.iter().zip(chunk.iter().zip(&strips)) {
-            let (rows, line) = fit_to_ink(q, s);
-            lines.push(to_fitted_line(decoded, alphabet, (&rows, &line), s.width, *step));
+            let (rows, line, span) = fit_to_ink(q, s);
+            lines.push(to_fitted_line(decoded, alphabet, (&rows, &line), span, s.width, *step));
         }
         progress(lines.len(), total);
     }
@@ -297,8 +298,8 @@ pub fn read_lines(
         let turned: Vec<Quad> = doubtful.iter().map(|&i| upside_down(&quads[i])).collect();
         let strips = cropped(&turned, timings);
         for ((decoded, step), (&i, (q, s))) in recognize(model, weights, &strips, timings)?.iter().zip(doubtful.iter().zip(turned.iter().zip(&strips))) {
-            let (rows, fitted) = fit_to_ink(q, s);
-            if let Some(line) = to_fitted_line(decoded, alphabet, (&rows, &fitted), s.width, *step) {
+            let (rows, fitted, span) = fit_to_ink(q, s);
+            if let Some(line) = to_fitted_line(decoded, alphabet, (&rows, &fitted), span, s.width, *step) {
                 if lines[i].as_ref().is_none_or(|l| line.confidence > l.confidence + 0.05) {
                     lines[i] = Some(line);
                 }
