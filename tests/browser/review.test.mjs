@@ -91,7 +91,7 @@ describe('the review screen in headless Chromium', { timeout: 300_000 }, () => {
     await page.selectOption('#lang', 'ja');
     assert.match(await page.textContent('#panel h2'), /見つかった個人情報/);
     const reasons = await page.$$eval('#finding-list .reason', (rs) => rs.map((r) => r.textContent));
-    assert.ok(reasons.some((r) => r.includes('「お名前」の後の値')), reasons.join(' | '));
+    assert.ok(reasons.some((r) => r.includes('「電話番号」の後の値')), reasons.join(' | '));
     assert.deepEqual(errors, []);
     await page.close();
   });
