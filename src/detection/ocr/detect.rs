@@ -42,7 +42,7 @@ pub fn choose_scale(width: u32, height: u32) -> f32 {
 
 /// Line height (quad height, detector pixels) under which small, soft text — a photographed
 /// sheet, a dense scan — starts to go unseen: then the image is read again, larger.
-pub const SMALL_LINE: f32 = 24.0;
+pub const SMALL_LINE: f32 = 18.0;
 /// The line height the second look aims at, and the limits on it.
 pub const TARGET_LINE: f32 = 34.0;
 pub const MAX_UPSCALE: f32 = 2.5;
