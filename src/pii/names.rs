@@ -177,8 +177,12 @@ impl Names {
                 run -= h.chars().count();
             }
             let given = self.given_at(&chars[j..j + run]);
+            // Without a space, the name must end the word and be three characters or more
+            // (新 + 規 in 新規登録 is not a person).
+            let ends_word = |g: usize| chars.get(j + g).is_none_or(|&c| !is_kanji(c));
             let end = match given {
                 Some(g) if spaced && run <= 4 => Some(j + run.max(g)),
+                Some(g) if !spaced && (s + g < 3 || !ends_word(g)) => None,
                 Some(g) => Some(j + g),
                 None if spaced && (1..=3).contains(&run) && s >= 2 => Some(j + run),
                 None => None,
@@ -296,6 +300,7 @@ mod tests {
         assert_eq!(found("三浦 颯太"), vec![(Category::Name, "三浦 颯太")]);
         assert_eq!(found("山田太郎様"), vec![(Category::Name, "山田太郎")]);
         assert_eq!(found("お客様各位"), vec![]);
+        assert_eq!(found("CSV出力 新規登録"), vec![]);
         assert_eq!(found("ヤマダ タロウ"), vec![(Category::NameKana, "ヤマダ タロウ")]);
     }
 
