@@ -19,6 +19,8 @@ pub enum Error {
     BadStyle(String),
     BadFormat(String),
     BadFrame(String),
+    /// A request the core cannot read (an OCR result or a policy that is not valid JSON).
+    BadRequest(String),
     Encode(String),
     Io(String),
     /// A model is missing, damaged or failed to run.
@@ -38,6 +40,7 @@ impl Error {
             Error::BadStyle(_) => "bad_style",
             Error::BadFormat(_) => "bad_format",
             Error::BadFrame(_) => "bad_frame",
+            Error::BadRequest(_) => "bad_request",
             Error::Encode(_) => "encode",
             Error::Io(_) => "io",
             Error::Model(_) => "model",
@@ -61,6 +64,7 @@ impl fmt::Display for Error {
             Error::BadStyle(s) => write!(f, "unknown mask style {s:?}: use fill, fill:#rrggbb, mosaic or blur"),
             Error::BadFormat(s) => write!(f, "cannot save as {s:?}: use png or jpeg"),
             Error::BadFrame(why) => write!(f, "bad frame: {why}"),
+            Error::BadRequest(why) => write!(f, "bad request: {why}"),
             Error::Encode(why) => write!(f, "could not encode the image: {why}"),
             Error::Io(why) => write!(f, "{why}"),
             Error::Model(why) => write!(f, "{why}"),

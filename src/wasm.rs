@@ -94,11 +94,11 @@ impl Picture {
 #[wasm_bindgen]
 pub fn scan_text(ocr: &str, policy: &str) -> Result<String, JsValue> {
     let ocr: crate::detection::ocr::OcrResult =
-        serde_json::from_str(ocr).map_err(|e| to_js(crate::Error::BadRegion(format!("OCR result is not valid: {e}"))))?;
+        serde_json::from_str(ocr).map_err(|e| to_js(crate::Error::BadRequest(format!("the OCR result is not valid: {e}"))))?;
     let policy: crate::pii::Policy = if policy.trim().is_empty() {
         crate::pii::Policy::default()
     } else {
-        serde_json::from_str(policy).map_err(|e| to_js(crate::Error::BadRegion(format!("policy is not valid: {e}"))))?
+        serde_json::from_str(policy).map_err(|e| to_js(crate::Error::BadRequest(format!("the policy is not valid: {e}"))))?
     };
     let findings = crate::pii::scan(&ocr, &policy);
     serde_json::to_string(&findings).map_err(|e| to_js(crate::Error::Io(e.to_string())))

@@ -8,7 +8,8 @@ use unicode_normalization::UnicodeNormalization;
 pub struct Folded {
     /// The folded text (what the rules match).
     pub text: String,
-    /// Byte offset in `text` where each folded character starts.
+    /// The folded characters, and the byte offset in `text` where each starts.
+    chars: Vec<char>,
     starts: Vec<usize>,
     /// For each folded character, the index of the OCR character it came from.
     pub source: Vec<usize>,
@@ -48,11 +49,11 @@ impl Folded {
         }
         let mut text = String::with_capacity(chars.len() * 3);
         let mut starts = Vec::with_capacity(chars.len());
-        for c in chars {
+        for &c in &chars {
             starts.push(text.len());
             text.push(c);
         }
-        Folded { text, starts, source }
+        Folded { text, chars, starts, source }
     }
 
     /// The number of folded characters.
@@ -76,7 +77,7 @@ impl Folded {
     /// spaces at either end left out. `None` for an empty or all-space range.
     pub fn source_span(&self, start: usize, end: usize) -> Option<(usize, usize)> {
         let (mut a, mut b) = (self.char_at(start), self.char_at(end));
-        let chars: Vec<char> = self.text.chars().collect();
+        let chars = &self.chars;
         while a < b && chars[a] == ' ' {
             a += 1;
         }

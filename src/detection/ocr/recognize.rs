@@ -90,9 +90,10 @@ const INK_LEVELS: f32 = 24.0;
 fn ink_bounds(strip: &Strip) -> Option<(usize, usize, usize, usize)> {
     let (w, plane) = (strip.width, strip.width * HEIGHT);
     let grey: Vec<f32> = (0..plane).map(|i| (strip.data[i] + strip.data[plane + i] + strip.data[2 * plane + i]) / 3.0).collect();
-    let mut sorted = grey.clone();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    let background = sorted[sorted.len() / 2];
+    // The median grey, by selection (a full sort of every strip would cost more than needed).
+    let mut scratch = grey.clone();
+    let middle = scratch.len() / 2;
+    let background = *scratch.select_nth_unstable_by(middle, |a, b| a.total_cmp(b)).1;
     let threshold = INK_LEVELS / 127.5;
     let mut rows = vec![0usize; HEIGHT];
     let mut cols = vec![0usize; w];
