@@ -16,6 +16,7 @@ usage:
                   [--text-style STYLE] [--format png|jpeg[:Q]] [--pad SHARE] [--models DIR]
   kuronuri scan IN... --out-dir DIR [--policy P] [--models DIR] [--ocr-cache DIR]
   kuronuri ocr IN [--json] [--models DIR]
+  kuronuri video FRAMES_DIR --out R.json [--fps N] [--policy P] [--models DIR] [--ocr-cache DIR]
   kuronuri serve [--root DIR] [--port N] [--host ADDR]
 
 redact writes OUT afresh (PNG or JPEG, no metadata; the format follows OUT's extension
@@ -28,7 +29,11 @@ quad, score, reason). --ocr-cache keeps each image's OCR result there and reuses
 P (policy): everything (default: identifiers and attributes beside them) or identifiers,
 optionally followed by ,-category to leave a category out (everything,-score).
 ocr prints the text lines of IN (or, with --json, lines with their quads and every
-character's quad). Models are read from --models, $KURONURI_MODELS or ./www/models.
+character's quad).
+video scans a video given as a folder of its frames in order (PNG or JPEG files, sorted by
+name, e.g. from ffmpeg -i IN DIR/%06d.png) as the page scans a video file: it reads only the
+frames where the picture changed and carries findings over the others. R.json lists the
+frames read, the tracks, and for every frame the regions export masks. Models are read from --models, $KURONURI_MODELS or ./www/models.
 serve serves the page (default root ./www, port 8080, host 127.0.0.1).";
 
 /// A failure, with the exit status it deserves.
@@ -54,6 +59,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
         Some("serve") => serve_command(&args[1..]),
         Some("ocr") => ocr(&args[1..]),
         Some("scan") => scan(&args[1..]),
+        Some("video") => video(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -205,6 +211,85 @@ fn scan(args: &[String]) -> Result<(), Failure> {
     if failed > 0 {
         return Err(Failure { message: format!("{failed} of {} file(s) could not be scanned", inputs.len()), status: 1 });
     }
+    Ok(())
+}
+
+fn video(args: &[String]) -> Result<(), Failure> {
+    let (mut dir, mut out, mut fps, mut policy, mut models, mut cache) = (None::<PathBuf>, None::<PathBuf>, 30.0f32, Policy::default(), None, None::<PathBuf>);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--out" | "-o" => out = Some(take_value(arg, &mut it)?.into()),
+            "--fps" => {
+                let v = take_value(arg, &mut it)?;
+                fps = v.parse().ok().filter(|f: &f32| f.is_finite() && *f > 0.0).ok_or_else(|| usage(format!("--fps takes a positive number, got {v:?}")))?;
+            }
+            "--policy" => policy = Policy::parse(take_value(arg, &mut it)?).map_err(usage)?,
+            "--models" => models = Some(PathBuf::from(take_value(arg, &mut it)?)),
+            "--ocr-cache" => cache = Some(PathBuf::from(take_value(arg, &mut it)?)),
+            flag if flag.starts_with('-') && flag.len() > 1 => return Err(usage(format!("unknown option {flag}"))),
+            path if dir.is_none() => dir = Some(path.into()),
+            extra => return Err(usage(format!("unexpected argument {extra:?}"))),
+        }
+    }
+    let dir = dir.ok_or_else(|| usage("video needs a folder of frames"))?;
+    let out = out.ok_or_else(|| usage("video needs --out R.json"))?;
+    let mut frames: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::Io(format!("cannot read {}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("png" | "jpg" | "jpeg")))
+        .collect();
+    frames.sort();
+    if frames.is_empty() {
+        return Err(Failure { message: format!("{} holds no PNG or JPEG frames", dir.display()), status: 1 });
+    }
+    if let Some(c) = &cache {
+        std::fs::create_dir_all(c).map_err(|e| Error::Io(format!("cannot create {}: {e}", c.display())))?;
+    }
+    let models = models_dir(models);
+    let (mut engine, mut scan, mut last) = (None, None::<crate::video::VideoScan>, None::<PathBuf>);
+    let started = std::time::Instant::now();
+    let read = |path: &Path, engine: &mut Option<crate::detection::ocr::Ocr>| -> Result<Vec<crate::pii::Finding>, Failure> {
+        let ocr = read_text(path, cache.as_deref(), &models, engine)?;
+        Ok(crate::pii::scan(&ocr, &policy))
+    };
+    for path in &frames {
+        let bytes = std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
+        let image = crate::imaging::decode(&bytes).map_err(|e| Failure::from(Error::BadFrame(format!("{}: {e}", path.display()))))?;
+        let s = match &mut scan {
+            Some(s) => s,
+            None => scan.insert(crate::video::VideoScan::new(image.width, image.height, fps)?),
+        };
+        if (image.width, image.height) != (s.width, s.height) {
+            return Err(Error::BadFrame(format!("{} is {}×{}, the first frame {}×{}", path.display(), image.width, image.height, s.width, s.height)).into());
+        }
+        if s.push_rgba(&image.rgba, image.width as usize * 4)? {
+            let i = s.frame_count() - 1;
+            let findings = read(path, &mut engine)?;
+            s.add_findings(i, findings)?;
+        }
+        last = Some(path.clone());
+    }
+    let mut scan = scan.expect("at least one frame");
+    if scan.needs_last() {
+        let i = scan.frame_count() - 1;
+        let findings = read(last.as_deref().unwrap(), &mut engine)?;
+        scan.add_findings(i, findings)?;
+    }
+    let result = scan.finish();
+    let json = serde_json::json!({
+        "width": result.width, "height": result.height, "fps": result.fps, "frame_count": result.frame_count,
+        "keys": result.keys, "tracks": result.tracks, "frames": result.frames(),
+    });
+    write_atomically(&out, &serde_json::to_vec(&json).map_err(|e| Error::Io(e.to_string()))?)?;
+    println!(
+        "{}: {} frames, {} read, {} tracks, {:.1} s",
+        dir.display(),
+        result.frame_count,
+        result.keys.len(),
+        result.tracks.len(),
+        started.elapsed().as_secs_f32()
+    );
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub mod export;
 pub mod geometry;
 pub mod imaging;
 pub mod pii;
+pub mod video;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

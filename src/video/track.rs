@@ -1,0 +1,401 @@
+//! Tracks: each piece of personal data found in the frames that were read, carried over every
+//! frame it is on screen.
+//!
+//! A finding moves with the blocks under it (still, or moved by the frame's scroll) and is
+//! held, forwards and backwards in time, until the content it covered is gone (most of its
+//! blocks replaced) or has left the frame. Findings of consecutive reads that line up (same
+//! category, overlapping once carried) are one track, and every frame between two sightings
+//! is covered, whatever changed in between. Shifted quads grow a little with each step, as
+//! the motion is measured in whole pixels.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::keys::SMALL_CHANGE;
+use super::motion::{FrameMotion, Grid, CHANGED, MOVED, SAME};
+use crate::detection::ocr::Quad;
+use crate::pii::{Category, Finding, Tier};
+
+/// Sightings this far apart in box overlap (IoU) are the same thing.
+const SAME_TRACK_IOU: f32 = 0.3;
+/// Growth of a carried quad per moving step, in pixels, and its limit.
+const DRIFT: f32 = 0.5;
+const DRIFT_LIMIT: f32 = 8.0;
+
+/// Frame geometry and motion for tracking.
+pub struct Motion<'a> {
+    pub width: f32,
+    pub height: f32,
+    pub grid: Grid,
+    /// One entry per frame; entry `i` relates frame `i - 1` to frame `i`.
+    pub frames: &'a [FrameMotion],
+}
+
+/// A run of frames `from..=to` in which a track is masked by `quad`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Span {
+    pub from: usize,
+    pub to: usize,
+    pub quad: Quad,
+}
+
+/// One piece of personal data over time.
+#[derive(Clone, Debug, Serialize)]
+pub struct Track {
+    pub id: usize,
+    pub category: Category,
+    pub tier: Tier,
+    pub text: String,
+    pub reason: String,
+    pub score: f32,
+    /// First and last frame it is masked in.
+    pub first: usize,
+    pub last: usize,
+    /// The frames that were read and found it.
+    pub sightings: Vec<usize>,
+    pub spans: Vec<Span>,
+}
+
+fn bbox(q: &Quad) -> [f32; 4] {
+    let xs = q.iter().map(|p| p[0]);
+    let ys = q.iter().map(|p| p[1]);
+    [
+        xs.clone().fold(f32::INFINITY, f32::min),
+        ys.clone().fold(f32::INFINITY, f32::min),
+        xs.fold(f32::NEG_INFINITY, f32::max),
+        ys.fold(f32::NEG_INFINITY, f32::max),
+    ]
+}
+
+pub fn iou(a: &Quad, b: &Quad) -> f32 {
+    let (a, b) = (bbox(a), bbox(b));
+    let iw = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let ih = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let inter = iw * ih;
+    let area = |r: [f32; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
+    let union = area(a) + area(b) - inter;
+    if union <= 0.0 {
+        0.0
+    } else {
+        inter / union
+    }
+}
+
+fn shifted(q: &Quad, dx: f32, dy: f32) -> Quad {
+    q.map(|p| [p[0] + dx, p[1] + dy])
+}
+
+/// `q` grown by `by` pixels away from its centre on every side (corners move diagonally).
+fn grown(q: &Quad, by: f32) -> Quad {
+    let cx = q.iter().map(|p| p[0]).sum::<f32>() / 4.0;
+    let cy = q.iter().map(|p| p[1]).sum::<f32>() / 4.0;
+    q.map(|p| [p[0] + by * (p[0] - cx).signum(), p[1] + by * (p[1] - cy).signum()])
+}
+
+impl Motion<'_> {
+    /// Counts of block states (same, moved, changed, flat) in frame `frame`'s grid under box `b`
+    /// (full-resolution pixels); `None` when the box is outside the frame.
+    fn states(&self, frame: usize, b: [f32; 4]) -> Option<[usize; 4]> {
+        let g = self.grid;
+        let x0 = (b[0].max(0.0) / g.size).floor() as isize;
+        let y0 = (b[1].max(0.0) / g.size).floor() as isize;
+        let x1 = ((b[2].min(self.width - 1.0)) / g.size).floor() as isize;
+        let y1 = ((b[3].min(self.height - 1.0)) / g.size).floor() as isize;
+        if b[2] < 0.0 || b[3] < 0.0 || b[0] >= self.width || b[1] >= self.height || x1 < x0 || y1 < y0 {
+            return None;
+        }
+        let mut counts = [0usize; 4];
+        let blocks = &self.frames[frame].blocks;
+        for y in y0.max(0) as usize..=(y1 as usize).min(g.rows - 1) {
+            for x in x0.max(0) as usize..=(x1 as usize).min(g.cols - 1) {
+                counts[blocks[y * g.cols + x] as usize] += 1;
+            }
+        }
+        Some(counts)
+    }
+
+    /// Whether content under blocks with these state counts survived into frame `frame`: not
+    /// when most of them changed, unless the whole frame changed only a little (a pointer
+    /// passing over it, a character typed: the rest of the text is still there).
+    fn still_there(&self, frame: usize, counts: [usize; 4]) -> bool {
+        let total: usize = counts.iter().sum();
+        counts[CHANGED as usize] * 2 <= total || self.frames[frame].count(CHANGED) <= SMALL_CHANGE
+    }
+
+    /// Carries `q` from frame `from` to the next frame in `direction` (+1 or −1). Returns the
+    /// quad there, whether it moved, and whether its content is still there.
+    fn step(&self, q: &Quad, from: usize, forward: bool) -> Option<(Quad, bool, bool)> {
+        let (later, [dx, dy]) = if forward { (from + 1, self.frames[from + 1].shift) } else { (from, self.frames[from].shift) };
+        let (dx, dy) = (dx as f32, dy as f32);
+        let b = bbox(q);
+        if forward {
+            let still = self.states(later, b);
+            let moved = if dx != 0.0 || dy != 0.0 { self.states(later, [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy]) } else { None };
+            let still_score = still.map_or(0, |c| c[SAME as usize]);
+            let moved_score = moved.map_or(0, |c| c[MOVED as usize]);
+            let (counts, go) = if moved.is_some() && moved_score > still_score { (moved?, true) } else { (still?, false) };
+            let there = self.still_there(later, counts);
+            let q = if go { shifted(q, dx, dy) } else { *q };
+            Some((q, go, there))
+        } else {
+            let counts = self.states(later, b)?;
+            let go = (dx != 0.0 || dy != 0.0) && counts[MOVED as usize] > counts[SAME as usize];
+            let there = self.still_there(later, counts);
+            let q = if go { shifted(q, -dx, -dy) } else { *q };
+            Some((q, go, there))
+        }
+    }
+
+    /// The quads of `q` (seen in frame `start`) in the following (or preceding) frames, up to
+    /// frame `until` (inclusive), while it stays in the frame, and how many of those frames
+    /// still show the content it covered (the frames after are only the carried place).
+    fn carry(&self, q: &Quad, start: usize, until: usize, forward: bool) -> (Vec<Carried>, usize) {
+        let mut out = Vec::new();
+        let mut there = usize::MAX;
+        let (mut current, mut drift, mut i) = (*q, 0.0f32, start);
+        while (forward && i < until) || (!forward && i > until) {
+            let Some((next, moved, still_there)) = self.step(&current, i, forward) else { break };
+            i = if forward { i + 1 } else { i - 1 };
+            if moved {
+                drift = (drift + DRIFT).min(DRIFT_LIMIT);
+            }
+            if !still_there && there == usize::MAX {
+                there = out.len();
+            }
+            current = next;
+            out.push(Carried { frame: i, quad: current, drift });
+        }
+        let there = there.min(out.len());
+        (out, there)
+    }
+}
+
+/// A quad carried to `frame`, and by how much to grow it there (motion is whole pixels).
+#[derive(Clone, Copy)]
+struct Carried {
+    frame: usize,
+    quad: Quad,
+    drift: f32,
+}
+
+impl Carried {
+    fn masked(&self) -> (usize, Quad) {
+        (self.frame, if self.drift > 0.0 { grown(&self.quad, self.drift) } else { self.quad })
+    }
+}
+
+struct Building {
+    first: Finding,
+    sightings: Vec<(usize, Finding)>,
+    quads: Vec<(usize, Quad)>,
+}
+
+/// Tracks from the findings of the frames that were read (`keys`: frame → findings).
+pub fn build(motion: &Motion, keys: &BTreeMap<usize, Vec<Finding>>) -> Vec<Track> {
+    let last_frame = motion.frames.len().saturating_sub(1);
+    let mut tracks: Vec<Building> = Vec::new();
+    // Tracks still open, with their quad carried to the frame being looked at.
+    let mut open: Vec<usize> = Vec::new();
+    let mut previous_key: Option<usize> = None;
+    for (&k, findings) in keys {
+        if k > last_frame {
+            continue;
+        }
+        // Carry every open track from its last sighting to this read.
+        let mut carried: Vec<(usize, Vec<Carried>, usize)> = Vec::new();
+        for &t in &open {
+            let (at, f) = tracks[t].sightings.last().unwrap();
+            let (path, there) = motion.carry(&f.quad, *at, k, true);
+            carried.push((t, path, there));
+        }
+        let mut matched = vec![false; carried.len()];
+        let mut next_open = Vec::new();
+        for f in findings {
+            let best = carried
+                .iter()
+                .enumerate()
+                .filter(|(j, (t, path, _))| {
+                    !matched[*j] && tracks[*t].first.category == f.category && path.last().is_some_and(|c| c.frame == k)
+                })
+                .map(|(j, (_, path, _))| (j, iou(&path.last().unwrap().quad, &f.quad)))
+                .filter(|(_, o)| *o >= SAME_TRACK_IOU)
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            let t = match best {
+                Some((j, _)) => {
+                    matched[j] = true;
+                    let (t, path, _) = &carried[j];
+                    // Seen again: every frame in between is covered, carried from the last
+                    // sighting and back from this one.
+                    tracks[*t].quads.extend(path.iter().filter(|c| c.frame < k).map(Carried::masked));
+                    let from = tracks[*t].sightings.last().unwrap().0;
+                    let (back, _) = motion.carry(&f.quad, k, from, false);
+                    tracks[*t].quads.extend(back.iter().map(Carried::masked));
+                    *t
+                }
+                None => {
+                    // New: held backwards while its content was on screen.
+                    let (back, there) = motion.carry(&f.quad, k, 0, false);
+                    tracks.push(Building { first: f.clone(), sightings: Vec::new(), quads: back[..there].iter().map(Carried::masked).collect() });
+                    tracks.len() - 1
+                }
+            };
+            tracks[t].sightings.push((k, f.clone()));
+            tracks[t].quads.push((k, f.quad));
+            next_open.push(t);
+        }
+        // Not seen again (gone, or missed by this read): held forwards while its content stays,
+        // beyond this read if need be.
+        for (j, (t, _, _)) in carried.into_iter().enumerate() {
+            if !matched[j] {
+                let (at, f) = tracks[t].sightings.last().unwrap().clone();
+                let (path, there) = motion.carry(&f.quad, at, last_frame, true);
+                tracks[t].quads.extend(path[..there].iter().map(Carried::masked));
+            }
+        }
+        open = next_open;
+        previous_key = Some(k);
+    }
+    if let Some(k) = previous_key {
+        for &t in &open {
+            let (at, f) = tracks[t].sightings.last().unwrap().clone();
+            let (path, there) = motion.carry(&f.quad, at, last_frame, true);
+            debug_assert!(at <= k);
+            tracks[t].quads.extend(path[..there].iter().map(Carried::masked));
+        }
+    }
+    tracks.into_iter().enumerate().map(|(id, b)| finish(id, b)).collect()
+}
+
+fn finish(id: usize, mut b: Building) -> Track {
+    b.quads.sort_by(|a, c| a.0.cmp(&c.0).then(a.1.partial_cmp(&c.1).unwrap_or(std::cmp::Ordering::Equal)));
+    b.quads.dedup();
+    // Runs of consecutive frames with the same quad become one span.
+    let mut spans: Vec<Span> = Vec::new();
+    for (i, q) in b.quads {
+        if let Some(s) = spans.iter_mut().rev().take(4).find(|s| s.quad == q && s.to + 1 == i) {
+            s.to = i;
+        } else {
+            spans.push(Span { from: i, to: i, quad: q });
+        }
+    }
+    let first = spans.iter().map(|s| s.from).min().unwrap_or(0);
+    let last = spans.iter().map(|s| s.to).max().unwrap_or(0);
+    let best = b.sightings.iter().map(|(_, f)| f).max_by(|a, c| a.score.total_cmp(&c.score)).unwrap_or(&b.first);
+    Track {
+        id,
+        category: b.first.category,
+        tier: b.first.tier,
+        text: best.text.clone(),
+        reason: best.reason.clone(),
+        score: best.score,
+        first,
+        last,
+        sightings: b.sightings.iter().map(|(i, _)| *i).collect(),
+        spans,
+    }
+}
+
+/// For every frame, the quads (and their track) to mask: `frames[i]` lists frame `i`'s.
+pub fn per_frame(tracks: &[Track], frame_count: usize) -> Vec<Vec<(usize, Quad)>> {
+    let mut frames = vec![Vec::new(); frame_count];
+    for t in tracks {
+        for s in &t.spans {
+            for f in frames.iter_mut().take(s.to + 1).skip(s.from) {
+                f.push((t.id, s.quad));
+            }
+        }
+    }
+    frames
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::video::motion::{Grid, CHANGED, MOVED, SAME};
+
+    const GRID: Grid = Grid { cols: 10, rows: 10, size: 10.0 };
+
+    fn finding(x: f32, y: f32) -> Finding {
+        Finding {
+            category: Category::Name,
+            tier: Tier::Must,
+            text: "山田 太郎".into(),
+            quad: [[x, y], [x + 20.0, y], [x + 20.0, y + 8.0], [x, y + 8.0]],
+            score: 0.9,
+            reason: "test".into(),
+        }
+    }
+
+    fn still() -> FrameMotion {
+        FrameMotion { shift: [0, 0], blocks: vec![SAME; 100] }
+    }
+
+    fn scroll(dy: i32) -> FrameMotion {
+        let mut blocks = vec![MOVED; 100];
+        blocks[90..].fill(CHANGED);
+        FrameMotion { shift: [0, dy], blocks }
+    }
+
+    fn covered(tracks: &[Track], frame: usize) -> Vec<Quad> {
+        per_frame(tracks, frame + 1)[frame].iter().map(|(_, q)| *q).collect()
+    }
+
+    #[test]
+    fn a_still_finding_covers_every_frame_it_is_on_screen() {
+        let mut frames = vec![FrameMotion { shift: [0, 0], blocks: vec![CHANGED; 100] }];
+        frames.extend((1..20).map(|_| still()));
+        // The screen changes entirely at frame 20.
+        frames.push(FrameMotion { shift: [0, 0], blocks: vec![CHANGED; 100] });
+        frames.extend((21..30).map(|_| still()));
+        let m = Motion { width: 100.0, height: 100.0, grid: GRID, frames: &frames };
+        let keys = BTreeMap::from([(5, vec![finding(30.0, 30.0)]), (25, vec![])]);
+        let tracks = build(&m, &keys);
+        assert_eq!(tracks.len(), 1);
+        // Backwards to frame 1 (frame 0 → 1 is "same"; frame 0 itself shows it too, as the
+        // change into frame 0 is the video's start), forwards to frame 19.
+        assert_eq!((tracks[0].first, tracks[0].last), (0, 19));
+        assert_eq!(covered(&tracks, 12), vec![finding(30.0, 30.0).quad]);
+        assert!(covered(&tracks, 20).is_empty());
+    }
+
+    #[test]
+    fn a_finding_moves_with_a_scroll_and_sightings_are_joined() {
+        let mut frames = vec![FrameMotion { shift: [0, 0], blocks: vec![CHANGED; 100] }];
+        frames.extend((1..10).map(|_| scroll(-3)));
+        let m = Motion { width: 100.0, height: 100.0, grid: GRID, frames: &frames };
+        let keys = BTreeMap::from([(0, vec![finding(40.0, 60.0)]), (9, vec![finding(40.0, 33.0)])]);
+        let tracks = build(&m, &keys);
+        assert_eq!(tracks.len(), 1, "{tracks:#?}");
+        assert_eq!(tracks[0].sightings, vec![0, 9]);
+        for i in 0..10 {
+            let want = finding(40.0, 60.0 - 3.0 * i as f32).quad;
+            let got = covered(&tracks, i);
+            let inside = |q: &Quad| {
+                let (b, w) = (bbox(q), bbox(&want));
+                b[0] <= w[0] && b[1] <= w[1] && b[2] >= w[2] && b[3] >= w[3] && (b[2] - b[0]) * (b[3] - b[1]) <= 3.0 * 160.0
+            };
+            assert!(got.iter().any(inside), "frame {i}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn content_changed_under_a_finding_ends_it() {
+        let mut frames = vec![FrameMotion { shift: [0, 0], blocks: vec![CHANGED; 100] }];
+        frames.extend((1..6).map(|_| still()));
+        let mut popup = still();
+        for y in 2..5 {
+            for x in 1..6 {
+                popup.blocks[y * 10 + x] = CHANGED;
+            }
+        }
+        frames.push(popup);
+        frames.extend((7..12).map(|_| still()));
+        let m = Motion { width: 100.0, height: 100.0, grid: GRID, frames: &frames };
+        let keys = BTreeMap::from([(0, vec![finding(25.0, 30.0), finding(25.0, 80.0)])]);
+        let tracks = build(&m, &keys);
+        assert_eq!(tracks.len(), 2);
+        assert_eq!(tracks[0].last, 5, "covered by the popup at frame 6");
+        assert_eq!(tracks[1].last, 11, "untouched: held to the end");
+    }
+}
