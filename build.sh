@@ -13,7 +13,8 @@ cd "$(dirname "$0")"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # fonts-noto-cjk: so that headless Chromium draws the Japanese interface in screenshots.
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld binaryen chromium chromium-driver fonts-noto-cjk)
+# ffmpeg: the video scorer (../shared/eval/score_video.py) reads the dev video's frames with it.
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld binaryen chromium chromium-driver fonts-noto-cjk ffmpeg)
 WASM=target/wasm/wasm32-unknown-unknown/release/kuronuri.wasm
 PKG=www/pkg
 
@@ -158,6 +159,23 @@ fetch_names() {
   rm -rf "$tmp"
 }
 
+# JavaScript the page bundles: mediabunny (MPL-2.0, WebCodecs video decoding and encoding)
+# from npm, pinned by www/vendor/package-lock.json, installed under target/ and copied into
+# www/vendor/ with its licence. Nothing is loaded from a CDN.
+VENDOR_NPM=target/www-npm
+fetch_vendor() {
+  if [ -f www/vendor/mediabunny.min.mjs ] && [ -f "$VENDOR_NPM/node_modules/.package-lock.json" ] &&
+     [ ! www/vendor/package-lock.json -nt "$VENDOR_NPM/node_modules/.package-lock.json" ]; then
+    return 0
+  fi
+  say "installing the page's npm packages (mediabunny)"
+  mkdir -p "$VENDOR_NPM"
+  cp www/vendor/package.json www/vendor/package-lock.json "$VENDOR_NPM/"
+  (cd "$VENDOR_NPM" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$VENDOR_NPM/node_modules/mediabunny/dist/bundles/mediabunny.min.mjs" www/vendor/mediabunny.min.mjs
+  cp "$VENDOR_NPM/node_modules/mediabunny/LICENSE" www/vendor/MEDIABUNNY-LICENSE.txt
+}
+
 build_wasm() {
   # Debian's rustc-web has the wasm32 target's std as source: build it with the crate.
   # rustup's rustc must stay out of this build (its version differs from that source).
@@ -188,6 +206,7 @@ build() {
   fetch_names
   # The name lists' notice is served with the page (linked from licenses.html).
   cp -u data/IPADIC-COPYRIGHT "$MODELS_DIR/IPADIC-COPYRIGHT.txt"
+  fetch_vendor
   build_wasm
   cargo build --quiet --release
 }

@@ -258,3 +258,57 @@ pub fn decode_image(bytes: &[u8]) -> Result<JsValue, JsValue> {
     js_sys::Reflect::set(&out, &"rgba".into(), &js_sys::Uint8Array::from(image.rgba.as_slice()).into())?;
     Ok(out.into())
 }
+
+/// A video being scanned in the page's video worker: frames go in one by one, the findings of
+/// the frames it asks to read come back, and `finish` gives the tracks (see [`crate::video`]).
+#[wasm_bindgen]
+pub struct VideoScanner(crate::video::VideoScan);
+
+#[wasm_bindgen]
+impl VideoScanner {
+    #[wasm_bindgen(constructor)]
+    pub fn new(width: u32, height: u32, fps: f32) -> Result<VideoScanner, JsValue> {
+        crate::video::VideoScan::new(width, height, fps).map(VideoScanner).map_err(to_js)
+    }
+
+    /// The next frame as its luma plane (the Y plane of an I420 or NV12 frame, rows `stride`
+    /// bytes apart); true when this frame should be read.
+    pub fn push_luma(&mut self, plane: &[u8], stride: usize) -> Result<bool, JsValue> {
+        let s = &mut self.0;
+        let luma = crate::video::luma_plane(plane, stride, s.width, s.height, false).map_err(to_js)?;
+        s.push_luma(luma).map_err(to_js)
+    }
+
+    /// The next frame as RGBA (rows `stride` bytes apart); true when it should be read.
+    pub fn push_rgba(&mut self, rgba: &[u8], stride: usize) -> Result<bool, JsValue> {
+        self.0.push_rgba(rgba, stride).map_err(to_js)
+    }
+
+    /// True when the last frame pushed must be read too.
+    pub fn needs_last(&self) -> bool {
+        self.0.needs_last()
+    }
+
+    /// The findings (JSON, as `scan_text` gives them) of frame `i`, a frame that was read.
+    pub fn add_findings(&mut self, i: usize, findings: &str) -> Result<(), JsValue> {
+        let findings: Vec<crate::pii::Finding> =
+            serde_json::from_str(findings).map_err(|e| to_js(Error::BadRequest(format!("the findings are not valid: {e}"))))?;
+        self.0.add_findings(i, findings).map_err(to_js)
+    }
+
+    /// `{width, height, fps, frame_count, keys, tracks}` as JSON.
+    pub fn finish(&self) -> Result<String, JsValue> {
+        serde_json::to_string(&self.0.finish()).map_err(|e| to_js(Error::Io(e.to_string())))
+    }
+}
+
+/// Masks `regions` (JSON) of RGBA pixels in place, in `style`; `seed` keys the mosaic noise.
+/// Export uses it on the part of each video frame that holds regions.
+#[wasm_bindgen]
+pub fn mask_rgba(rgba: &mut [u8], width: u32, height: u32, regions: &str, style: &str, seed: u64) -> Result<(), JsValue> {
+    let regions = regions_from_json(regions).map_err(to_js)?;
+    let style: MaskStyle = style.parse().map_err(to_js)?;
+    let mut frame = FrameMut::packed(rgba, width, height).map_err(to_js)?;
+    imaging::mask_regions(&mut frame, &regions, style, seed);
+    Ok(())
+}

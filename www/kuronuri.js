@@ -56,6 +56,30 @@ function checkBlob(blob) {
   }
 }
 
+/** Video files larger than this are refused (they are streamed, but must fit in a Blob). */
+export const MAX_VIDEO_BYTES = 4 * 1024 * 1024 * 1024;
+
+function checkVideo(blob) {
+  if (!(blob instanceof Blob)) throw new KuronuriError({ code: 'not_a_video', message: 'expected a Blob or File' });
+  if (blob.size === 0) throw new KuronuriError({ code: 'empty', message: 'the file is empty' });
+  if (blob.size > MAX_VIDEO_BYTES) {
+    throw new KuronuriError({ code: 'file_too_large', message: `the file has ${blob.size} bytes`, size: Math.ceil(blob.size / 1048576) });
+  }
+}
+
+/** Every frame's regions, from a video scan's tracks: `[{i, t, findings: [{category, quad, track}]}]`. */
+export function framesOf({ frame_count: count, tracks = [], times = [] }) {
+  const frames = Array.from({ length: count }, (_, i) => ({ i, t: times[i] ?? null, findings: [] }));
+  for (const track of tracks) {
+    for (const span of track.spans) {
+      for (let i = span.from; i <= Math.min(span.to, count - 1); i++) {
+        frames[i].findings.push({ category: track.category, quad: span.quad, track: track.id });
+      }
+    }
+  }
+  return frames;
+}
+
 function mimeOf(format) {
   return String(format).startsWith('jp') ? 'image/jpeg' : 'image/png';
 }
@@ -102,8 +126,11 @@ class Engine {
     });
   }
 
-  terminate() {
+  /** Stops the worker; calls still waiting fail with `error` (when given). */
+  terminate(error) {
     this.#worker.terminate();
+    if (error) for (const waiting of this.#pending.values()) waiting.reject(error);
+    this.#pending.clear();
   }
 }
 
@@ -131,14 +158,21 @@ export class Kuronuri {
   #url;
   #pool = [];
   #threads;
+  #videoUrl;
 
   /**
    * Starts the worker and loads the WebAssembly core. `threads`: how many workers read text
    * in parallel (default: the device's cores, at most 4). `ocr: true` also loads the OCR
    * models now (they are kept in Cache Storage for later visits).
    */
-  static async load({ workerUrl = new URL('./worker.js', import.meta.url), threads, ocr = false } = {}) {
+  static async load({
+    workerUrl = new URL('./worker.js', import.meta.url),
+    videoWorkerUrl = new URL('./video-worker.js', import.meta.url),
+    threads,
+    ocr = false,
+  } = {}) {
     const k = new Kuronuri(workerUrl, threads);
+    k.#videoUrl = videoWorkerUrl;
     await k.#engine.call('init');
     if (ocr) await k.loadOcr();
     return k;
@@ -146,6 +180,7 @@ export class Kuronuri {
 
   constructor(url, threads) {
     this.#url = url;
+    this.#videoUrl = new URL('./video-worker.js', import.meta.url);
     this.#engine = new Engine(url, 'kuronuri');
     this.#threads = Math.max(1, Math.min(threads ?? navigator.hardwareConcurrency ?? 2, 8));
   }
@@ -171,7 +206,20 @@ export class Kuronuri {
     await this.loadOcr();
     const started = performance.now();
     const { width, height, rgba } = await this.#call('decode', { blob });
-    const decoded = performance.now();
+    const result = await this.ocrPixels({ width, height, rgba }, { onProgress, threads });
+    result.timings.decode_ms = result.timings.started_ms - started;
+    result.timings.total_ms = performance.now() - started;
+    delete result.timings.started_ms;
+    return result;
+  }
+
+  /**
+   * Reads the text of decoded pixels (`rgba`: an ArrayBuffer of `width × height` RGBA
+   * pixels, such as a video frame); the result is as `ocrImage`'s.
+   */
+  async ocrPixels({ width, height, rgba }, { onProgress, threads } = {}) {
+    await this.loadOcr();
+    const started = performance.now();
     const engines = [this.#engine, ...this.#pool].slice(0, Math.max(1, Math.min(threads ?? this.#threads, this.#threads)));
     // Detection: the plan's tiles dealt round-robin to the workers, then merged by one. When
     // the text found is small, the image is looked at again, larger (as natively).
@@ -198,7 +246,7 @@ export class Kuronuri {
       height,
       lines,
       timings: {
-        decode_ms: decoded - started,
+        started_ms: started,
         detect: detectTimings,
         recognize: recognizeTimings,
         workers: engines.length,
@@ -229,6 +277,85 @@ export class Kuronuri {
   /** The findings in text already read (`ocrImage`'s result), under `policy`. */
   async scanText(ocr, { policy = {} } = {}) {
     return this.#call('scan', { ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy });
+  }
+
+  /**
+   * Finds the personal data in a video (MP4 or WebM) without reading every frame: frames are
+   * decoded in a video worker, the core picks the frames worth reading (the content changed
+   * and settled, or scrolled a third of the way), those are read with OCR and the rules, and
+   * each finding is carried over every frame it is on screen (moved with scrolling).
+   * Returns `{width, height, fps, duration, frame_count, keys, tracks, times, frames}`:
+   * `tracks` `[{id, category, tier, text, reason, first, last, sightings, spans: [{from, to,
+   * quad}]}]`, `frames` `[{i, t, findings: [{category, quad, track}]}]` for every frame.
+   * `onProgress({phase: 'scan', frames, time, duration, read})`; `signal` (AbortSignal) cancels.
+   */
+  async scanVideo(blob, { policy = {}, onProgress, signal } = {}) {
+    checkVideo(blob);
+    await this.loadOcr();
+    const video = new Engine(this.#videoUrl, 'kuronuri-video');
+    const stop = () => video.terminate(new KuronuriError({ code: 'cancelled', message: 'the scan was cancelled' }));
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      signal?.throwIfAborted?.();
+      const info = await video.call('open', { blob });
+      let read = 0;
+      let frames = 0;
+      let time = 0;
+      const report = () => onProgress?.({ phase: 'scan', frames, time, duration: info.duration, read });
+      const reading = [];
+      for (;;) {
+        const step = await video.call('next', {}, { onProgress: (f, t) => { frames = f; time = t; report(); } });
+        if (step.done) break;
+        frames = step.i + 1;
+        time = step.t;
+        const job = this.ocrPixels(step)
+          .then((ocr) => this.scanText(ocr, { policy }))
+          .then((findings) => video.call('findings', { i: step.i, findings }))
+          .then(() => { read += 1; report(); });
+        reading.push(job);
+        // At most two frames waiting to be read: memory stays bounded.
+        while (reading.length >= 2) await reading.shift();
+      }
+      await Promise.all(reading);
+      const result = await video.call('finish');
+      result.duration = info.duration;
+      result.frames = framesOf(result);
+      return result;
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      video.terminate();
+    }
+  }
+
+  /**
+   * Writes a new video with `frames[i].findings` (as `scanVideo` returns them; each `{quad}`
+   * or `{box}`) masked in frame i: text filled in `textStyle`, faces and hand-drawn boxes
+   * (`{box, category: 'manual'}`) in `style`. `times` (the scan's) matches frames by
+   * timestamp. MP4 (H.264) where the browser can encode it, else WebM (VP9); audio is copied;
+   * no metadata. Returns a Blob. `onProgress({phase: 'export', frames, time, duration})`.
+   */
+  async redactVideo(blob, { frames = [], times, duration, style = 'fill', textStyle = 'fill', onProgress, signal } = {}) {
+    checkVideo(blob);
+    const byIndex = [];
+    for (const f of frames) {
+      byIndex[f.i] = toRegions((f.findings ?? []).map((x) => {
+        const own = x.category === 'face' || x.category === 'manual' ? style : textStyle;
+        return x.quad ? { quad: x.quad, style: own } : { box: x.box, style: own };
+      }));
+    }
+    const video = new Engine(this.#videoUrl, 'kuronuri-video-export');
+    const stop = () => video.terminate(new KuronuriError({ code: 'cancelled', message: 'the export was cancelled' }));
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      signal?.throwIfAborted?.();
+      const { bytes, mime } = await video.call('export', { blob, frames: byIndex, times, style }, {
+        onProgress: (done, time) => onProgress?.({ phase: 'export', frames: done, time, duration }),
+      });
+      return new Blob([bytes], { type: mime });
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      video.terminate();
+    }
   }
 
   /** Runs the detector over `plan`'s tiles, shared among `engines`; the quads found. */
