@@ -5,6 +5,7 @@
 import { Kuronuri, KuronuriError } from './kuronuri.js';
 import { BoxEditor } from './boxes.js';
 import { LANGUAGES, errorText, language, reasonText, setLanguage, t, translatePage } from './i18n.js';
+import { closeVideo, openVideo, setVideoStyle, videoState } from './video.js';
 
 const $ = (sel) => document.querySelector(sel);
 const ui = {
@@ -220,9 +221,29 @@ async function render() {
   }
 }
 
+/** Videos go to the video review (by type, or by name when the browser gives no type). */
+function isVideo(file) {
+  return /^video\//.test(file.type || '') || /\.(mp4|m4v|webm|mov|mkv)$/i.test(file.name || '');
+}
+
+async function loadCategories() {
+  const k = await getEngine();
+  if (!state.categories.length) state.categories = await k.categories();
+}
+
 async function openFile(file) {
   if (!file) return;
   showMessage('');
+  if (isVideo(file)) {
+    ui.editor.hidden = true;
+    state.file = null;
+    ui.open.classList.add('compact');
+    ui.file.value = '';
+    openVideo(file, { getEngine, showMessage, showStatus, colourOf, titleOf, loadCategories })
+      .catch((e) => showMessage(errorText(e)));
+    return;
+  }
+  closeVideo();
   showStatus(t('reading'));
   try {
     const k = await getEngine();
@@ -383,6 +404,9 @@ for (const radio of document.querySelectorAll('input[name="preset"]')) {
     if (state.ocr) scan();
   });
 }
+for (const radio of document.querySelectorAll('input[name="video-style"]')) {
+  radio.addEventListener('change', () => setVideoStyle(radio.value));
+}
 ui.beforeAfter.addEventListener('change', () => {
   ui.original.hidden = !ui.beforeAfter.checked;
   document.body.classList.toggle('showing-original', ui.beforeAfter.checked);
@@ -406,7 +430,7 @@ getEngine().then(
   (k) => {
     window.kuronuri = k;
     // For tests and the curious: the findings of the open image as the review screen holds them.
-    window.kuronuriPage = { findings: () => state.findings.map((f) => ({ ...f })) };
+    window.kuronuriPage = { findings: () => state.findings.map((f) => ({ ...f })), video: videoState };
     document.body.dataset.ready = 'true';
     return k.loadOcr().then(() => { document.body.dataset.ocrReady = 'true'; });
   },
