@@ -62,6 +62,11 @@ setup() {
     say "installing wasm-bindgen-cli $want (a few minutes, once)"
     cargo install wasm-bindgen-cli --version "=$want" --quiet
   fi
+  # The shared scorers (the video test runs score_video.py) need numpy and Pillow.
+  if ! python3 -c 'import numpy, PIL' 2>/dev/null; then
+    say "installing numpy and Pillow for the shared scorers"
+    python3 -m pip install --quiet --disable-pip-version-check numpy pillow
+  fi
   if [ ! -f tests/browser/node_modules/.package-lock.json ] ||
      [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
     say "installing the browser tests' npm packages"
@@ -247,8 +252,6 @@ evaluate() {
     say "$dev is missing: the shared evaluation set must sit beside the project"
     exit 1
   fi
-  python3 -c 'import numpy, PIL' 2>/dev/null ||
-    python3 -m pip install --quiet --disable-pip-version-check numpy pillow
   rm -rf "$out/pred"
   mkdir -p "$out/pred" "$out/ocr"
   target/release/kuronuri scan $(ls "$dev"/*.png "$dev"/*.jpg 2>/dev/null) --out-dir "$out/pred" --ocr-cache "$out/ocr" >/dev/null

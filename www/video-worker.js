@@ -104,6 +104,37 @@ function indexer(times) {
   };
 }
 
+/**
+ * Zeroes the creation and modification times the MP4 writer puts in the movie, track and media
+ * headers (mvhd, tkhd, mdhd: the moment of export), so the file says nothing about when or
+ * where it was made. Walks the boxes of `moov` in place.
+ */
+function clearMp4Times(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const walk = (start, end) => {
+    let at = start;
+    while (at + 8 <= end) {
+      let size = view.getUint32(at);
+      const type = String.fromCharCode(bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]);
+      let header = 8;
+      if (size === 1) {
+        size = Number(view.getBigUint64(at + 8));
+        header = 16;
+      } else if (size === 0) {
+        size = end - at;
+      }
+      if (size < header || at + size > end) return;
+      if (type === 'moov' || type === 'trak' || type === 'mdia') walk(at + header, at + size);
+      if (type === 'mvhd' || type === 'tkhd' || type === 'mdhd') {
+        const wide = bytes[at + header] === 1;
+        bytes.fill(0, at + header + 4, at + header + 4 + (wide ? 16 : 8));
+      }
+      at += size;
+    }
+  };
+  walk(0, bytes.byteLength);
+}
+
 /** A fresh secret seed for the mosaic noise. */
 function seed() {
   return crypto.getRandomValues(new BigUint64Array(1))[0];
@@ -254,6 +285,7 @@ const ops = {
     }
     await conversion.execute();
     const bytes = output.target.buffer;
+    if (mp4) clearMp4Times(new Uint8Array(bytes));
     return {
       value: { bytes, mime: mp4 ? 'video/mp4' : 'video/webm', frames: done, masked },
       transfer: [bytes],
