@@ -13,8 +13,9 @@ cd "$(dirname "$0")"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # fonts-noto-cjk: so that headless Chromium draws the Japanese interface in screenshots.
-# ffmpeg: the video scorer (../shared/eval/score_video.py) reads the dev video's frames with it.
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld binaryen chromium chromium-driver fonts-noto-cjk ffmpeg)
+# ffmpeg, numpy, Pillow: the shared scorers (the video test runs score_video.py, which reads the
+# dev video's frames with ffmpeg).
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld binaryen chromium chromium-driver fonts-noto-cjk ffmpeg python3-numpy python3-pil)
 WASM=target/wasm/wasm32-unknown-unknown/release/kuronuri.wasm
 PKG=www/pkg
 
@@ -62,7 +63,7 @@ setup() {
     say "installing wasm-bindgen-cli $want (a few minutes, once)"
     cargo install wasm-bindgen-cli --version "=$want" --quiet
   fi
-  # The shared scorers (the video test runs score_video.py) need numpy and Pillow.
+  # A python3 other than Debian's (pyenv) does not see python3-numpy/python3-pil: pip then.
   if ! python3 -c 'import numpy, PIL' 2>/dev/null; then
     say "installing numpy and Pillow for the shared scorers"
     python3 -m pip install --quiet --disable-pip-version-check numpy pillow
