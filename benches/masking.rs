@@ -26,12 +26,23 @@ fn median_ms(mut f: impl FnMut(), budget: Duration) -> f64 {
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is taken.
     let budget = Duration::from_millis(700);
-    println!("masking, native ({}), median ms per frame; ratio = style / whole-frame copy", std::env::consts::ARCH);
-    println!("{:<11} {:>7} {:>9} {:>9} {:>7} {:>9} {:>7} {:>9} {:>7}", "frame", "covered", "copy ms", "fill ms", "ratio", "mosaic ms", "ratio", "blur ms", "ratio");
+    println!(
+        "masking, native ({}), median ms per frame; ratio = style / whole-frame copy",
+        std::env::consts::ARCH
+    );
+    println!(
+        "{:<11} {:>7} {:>9} {:>9} {:>7} {:>9} {:>7} {:>9} {:>7}",
+        "frame", "covered", "copy ms", "fill ms", "ratio", "mosaic ms", "ratio", "blur ms", "ratio"
+    );
     for (w, h) in [(1920, 1080), (3840, 2160)] {
         let mut scene = Scene::new(w, h);
         let copy = median_ms(|| scene.copy_frame(), budget);
-        let mut row = format!("{:<11} {:>6.1}% {:>9.3}", format!("{w}x{h}"), scene.covered_share() * 100.0, copy);
+        let mut row = format!(
+            "{:<11} {:>6.1}% {:>9.3}",
+            format!("{w}x{h}"),
+            scene.covered_share() * 100.0,
+            copy
+        );
         for (_, style) in STYLES {
             let ms = median_ms(|| scene.mask(style), budget);
             row.push_str(&format!(" {:>9.3} {:>6.2}x", ms, ms / copy));

@@ -12,8 +12,15 @@ use kuronuri::export::{encode, ExportFormat};
 use kuronuri::imaging::{decode, Image};
 
 fn load(name: &str) -> Image {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/dev").join(name);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("missing {}: {e} (the shared material must sit beside the project)", path.display()));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/eval/dev")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "missing {}: {e} (the shared material must sit beside the project)",
+            path.display()
+        )
+    });
     decode(&bytes).unwrap()
 }
 
@@ -30,7 +37,11 @@ fn paste(canvas: &mut Image, src: &Image, (x, y, sw, sh): (u32, u32, u32, u32)) 
 }
 
 fn blank(width: u32, height: u32) -> Image {
-    Image { width, height, rgba: vec![255; (width * height * 4) as usize] }
+    Image {
+        width,
+        height,
+        rgba: vec![255; (width * height * 4) as usize],
+    }
 }
 
 /// The three scenes: two screenshots and a scanned A4 page of two documents.
@@ -41,25 +52,47 @@ pub fn scenes() -> Vec<(&'static str, Image)> {
     let mut page = blank(2480, 3508);
     let form = load("dev_0019_kvForm.png");
     let grades = load("dev_0022_gradeSheet.png");
-    paste(&mut page, &form, (120, 200, 2240, 2240 * form.height / form.width));
-    paste(&mut page, &grades, (120, 1800, 2240, 2240 * grades.height / grades.width));
-    vec![("1280x720 screenshot", small), ("1920x1080 screenshot", screen), ("2480x3508 A4 page", page)]
+    paste(
+        &mut page,
+        &form,
+        (120, 200, 2240, 2240 * form.height / form.width),
+    );
+    paste(
+        &mut page,
+        &grades,
+        (120, 1800, 2240, 2240 * grades.height / grades.width),
+    );
+    vec![
+        ("1280x720 screenshot", small),
+        ("1920x1080 screenshot", screen),
+        ("2480x3508 A4 page", page),
+    ]
 }
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let engine = Ocr::load_dir(&root.join("www/models")).expect("OCR models (run ./build.sh build)");
+    let engine =
+        Ocr::load_dir(&root.join("www/models")).expect("OCR models (run ./build.sh build)");
     let out = root.join("target/bench-scenes");
     std::fs::create_dir_all(&out).unwrap();
-    let threads = std::env::var("RTEN_NUM_THREADS").map(|t| format!("{t} thread(s)")).unwrap_or_else(|_| "all cores".into());
+    let threads = std::env::var("RTEN_NUM_THREADS")
+        .map(|t| format!("{t} thread(s)"))
+        .unwrap_or_else(|_| "all cores".into());
     println!("OCR, native ({threads}), ms per image (best of 2): total = detection (prepare + model + post) + recognition (prepare + model + post)");
     for (name, image) in scenes() {
         let file = out.join(format!("{}.png", name.split(' ').next().unwrap()));
-        std::fs::write(&file, encode(&image.rgba, image.width, image.height, ExportFormat::Png).unwrap()).unwrap();
+        std::fs::write(
+            &file,
+            encode(&image.rgba, image.width, image.height, ExportFormat::Png).unwrap(),
+        )
+        .unwrap();
         let mut best: Option<kuronuri::detection::ocr::OcrResult> = None;
         for _ in 0..2 {
             let r = engine.read(&image, &mut |_, _| {}).unwrap();
-            if best.as_ref().is_none_or(|b| r.timings.total_ms < b.timings.total_ms) {
+            if best
+                .as_ref()
+                .is_none_or(|b| r.timings.total_ms < b.timings.total_ms)
+            {
                 best = Some(r);
             }
         }

@@ -48,19 +48,31 @@ impl Scene {
             }
         }
         let copy = vec![0u8; frame.len()];
-        Scene { width, height, frame, copy, regions, seed: 0x6b75_726f_6e75_7269 }
+        Scene {
+            width,
+            height,
+            frame,
+            copy,
+            regions,
+            seed: 0x6b75_726f_6e75_7269,
+        }
     }
 
     /// The share of the frame the regions really cover.
     pub fn covered_share(&self) -> f64 {
-        let area: u64 = self.regions.iter().map(|r| r.coverage(self.width, self.height).area()).sum();
+        let area: u64 = self
+            .regions
+            .iter()
+            .map(|r| r.coverage(self.width, self.height).area())
+            .sum();
         area as f64 / (self.width as f64 * self.height as f64)
     }
 
     /// Masks every region once.
     pub fn mask(&mut self, style: MaskStyle) {
         self.seed = self.seed.wrapping_add(1);
-        let mut frame = FrameMut::packed(&mut self.frame, self.width, self.height).expect("scene frame");
+        let mut frame =
+            FrameMut::packed(&mut self.frame, self.width, self.height).expect("scene frame");
         mask_regions(&mut frame, &self.regions, style, self.seed);
     }
 
@@ -71,5 +83,8 @@ impl Scene {
 }
 
 /// The styles the bench measures, with their names.
-pub const STYLES: [(&str, MaskStyle); 3] =
-    [("fill", MaskStyle::Fill([0, 0, 0])), ("mosaic", MaskStyle::Mosaic), ("blur", MaskStyle::Blur)];
+pub const STYLES: [(&str, MaskStyle); 3] = [
+    ("fill", MaskStyle::Fill([0, 0, 0])),
+    ("mosaic", MaskStyle::Mosaic),
+    ("blur", MaskStyle::Blur),
+];

@@ -43,12 +43,18 @@ pub struct Failure {
 }
 
 fn usage(message: impl Into<String>) -> Failure {
-    Failure { message: message.into(), status: 2 }
+    Failure {
+        message: message.into(),
+        status: 2,
+    }
 }
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
-        Failure { message: e.to_string(), status: 1 }
+        Failure {
+            message: e.to_string(),
+            status: 1,
+        }
     }
 }
 
@@ -68,21 +74,29 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
             println!("kuronuri {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
-        Some(other) => Err(usage(format!("unknown command {other:?} (try kuronuri --help)"))),
+        Some(other) => Err(usage(format!(
+            "unknown command {other:?} (try kuronuri --help)"
+        ))),
         None => Err(usage("no command given (try kuronuri --help)")),
     }
 }
 
 /// Splits `--flag value` pairs from positional arguments.
-fn take_value<'a>(flag: &str, it: &mut impl Iterator<Item = &'a String>) -> Result<&'a String, Failure> {
-    it.next().ok_or_else(|| usage(format!("{flag} needs a value")))
+fn take_value<'a>(
+    flag: &str,
+    it: &mut impl Iterator<Item = &'a String>,
+) -> Result<&'a String, Failure> {
+    it.next()
+        .ok_or_else(|| usage(format!("{flag} needs a value")))
 }
 
 fn numbers(flag: &str, text: &str, count: usize) -> Result<Vec<f32>, Failure> {
     let values: Result<Vec<f32>, _> = text.split(',').map(|v| v.trim().parse::<f32>()).collect();
     match values {
         Ok(v) if v.len() == count && v.iter().all(|x| x.is_finite()) => Ok(v),
-        _ => Err(usage(format!("{flag} takes {count} comma-separated numbers, got {text:?}"))),
+        _ => Err(usage(format!(
+            "{flag} takes {count} comma-separated numbers, got {text:?}"
+        ))),
     }
 }
 
@@ -94,18 +108,26 @@ fn redact(args: &[String]) -> Result<(), Failure> {
     let mut format: Option<ExportFormat> = None;
     let mut pad = crate::imaging::region::DEFAULT_PADDING;
     let mut text_style = MaskStyle::default();
-    let (mut force_scan, mut policy, mut report, mut models) = (false, Policy::default(), None::<PathBuf>, None);
+    let (mut force_scan, mut policy, mut report, mut models) =
+        (false, Policy::default(), None::<PathBuf>, None);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "-o" | "--output" => output = Some(take_value(arg, &mut it)?.into()),
             "--box" => {
                 let v = numbers(arg, take_value(arg, &mut it)?, 4)?;
-                shapes.push(crate::imaging::Shape::Rect { x: v[0], y: v[1], w: v[2], h: v[3] });
+                shapes.push(crate::imaging::Shape::Rect {
+                    x: v[0],
+                    y: v[1],
+                    w: v[2],
+                    h: v[3],
+                });
             }
             "--quad" => {
                 let v = numbers(arg, take_value(arg, &mut it)?, 8)?;
-                shapes.push(crate::imaging::Shape::Polygon(v.chunks(2).map(|p| [p[0], p[1]]).collect()));
+                shapes.push(crate::imaging::Shape::Polygon(
+                    v.chunks(2).map(|p| [p[0], p[1]]).collect(),
+                ));
             }
             "--style" => style = take_value(arg, &mut it)?.parse()?,
             "--text-style" => text_style = take_value(arg, &mut it)?.parse()?,
@@ -115,9 +137,13 @@ fn redact(args: &[String]) -> Result<(), Failure> {
             "--models" => models = Some(PathBuf::from(take_value(arg, &mut it)?)),
             "--format" => format = Some(take_value(arg, &mut it)?.parse()?),
             "--pad" => {
-                pad = take_value(arg, &mut it)?.parse().map_err(|_| usage("--pad takes a number such as 0.15"))?;
+                pad = take_value(arg, &mut it)?
+                    .parse()
+                    .map_err(|_| usage("--pad takes a number such as 0.15"))?;
             }
-            flag if flag.starts_with('-') && flag.len() > 1 => return Err(usage(format!("unknown option {flag}"))),
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(usage(format!("unknown option {flag}")))
+            }
             path if input.is_none() => input = Some(path.into()),
             extra => return Err(usage(format!("unexpected argument {extra:?}"))),
         }
@@ -125,18 +151,26 @@ fn redact(args: &[String]) -> Result<(), Failure> {
     let input = input.ok_or_else(|| usage("redact needs an input file"))?;
     let output = output.ok_or_else(|| usage("redact needs -o OUT"))?;
     let scanning = shapes.is_empty() || force_scan;
-    let regions = shapes.into_iter().map(|s| Region::new(s, pad)).collect::<Result<Vec<_>, _>>()?;
+    let regions = shapes
+        .into_iter()
+        .map(|s| Region::new(s, pad))
+        .collect::<Result<Vec<_>, _>>()?;
     let format = match format {
         Some(f) => f,
         None => format_from_extension(&output)?,
     };
     if same_file(&input, &output) {
-        return Err(usage("OUT is the input file: the original is never overwritten"));
+        return Err(usage(
+            "OUT is the input file: the original is never overwritten",
+        ));
     }
     if report.as_deref().is_some_and(|r| same_file(&input, r)) {
-        return Err(usage("--report names the input file: the original is never overwritten"));
+        return Err(usage(
+            "--report names the input file: the original is never overwritten",
+        ));
     }
-    let bytes = std::fs::read(&input).map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
+    let bytes = std::fs::read(&input)
+        .map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
     let image = crate::imaging::decode(&bytes)?;
     let findings = if scanning {
         let engine = crate::detection::ocr::Ocr::load_dir(&models_dir(models))?;
@@ -147,26 +181,55 @@ fn redact(args: &[String]) -> Result<(), Failure> {
     };
     let text_regions: Vec<Region> = findings.iter().map(crate::finding_region).collect();
     let (width, height) = (image.width, image.height);
-    let masked = crate::redact_decoded(image, &[(&text_regions, text_style), (&regions, style)], format, fresh_seed())?;
+    let masked = crate::redact_decoded(
+        image,
+        &[(&text_regions, text_style), (&regions, style)],
+        format,
+        fresh_seed(),
+    )?;
     write_atomically(&output, &masked)?;
     if let Some(report) = report {
         write_atomically(&report, &report_json(&input, width, height, &findings)?)?;
     }
     if scanning {
-        eprintln!("{}: masked {} finding(s){}", input.display(), findings.len(), if regions.is_empty() { String::new() } else { format!(" and {} region(s)", regions.len()) });
+        eprintln!(
+            "{}: masked {} finding(s){}",
+            input.display(),
+            findings.len(),
+            if regions.is_empty() {
+                String::new()
+            } else {
+                format!(" and {} region(s)", regions.len())
+            }
+        );
     }
     Ok(())
 }
 
 /// The JSON a scan writes for one image.
-fn report_json(input: &Path, width: u32, height: u32, findings: &[crate::pii::Finding]) -> Result<Vec<u8>, Error> {
-    let file = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let value = serde_json::json!({ "file": file, "width": width, "height": height, "findings": findings });
+fn report_json(
+    input: &Path,
+    width: u32,
+    height: u32,
+    findings: &[crate::pii::Finding],
+) -> Result<Vec<u8>, Error> {
+    let file = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let value =
+        serde_json::json!({ "file": file, "width": width, "height": height, "findings": findings });
     serde_json::to_vec_pretty(&value).map_err(|e| Error::Io(e.to_string()))
 }
 
 fn scan(args: &[String]) -> Result<(), Failure> {
-    let (mut inputs, mut out_dir, mut policy, mut models, mut cache) = (Vec::<PathBuf>::new(), None::<PathBuf>, Policy::default(), None, None::<PathBuf>);
+    let (mut inputs, mut out_dir, mut policy, mut models, mut cache) = (
+        Vec::<PathBuf>::new(),
+        None::<PathBuf>,
+        Policy::default(),
+        None,
+        None::<PathBuf>,
+    );
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -174,7 +237,9 @@ fn scan(args: &[String]) -> Result<(), Failure> {
             "--policy" => policy = Policy::parse(take_value(arg, &mut it)?).map_err(usage)?,
             "--models" => models = Some(PathBuf::from(take_value(arg, &mut it)?)),
             "--ocr-cache" => cache = Some(PathBuf::from(take_value(arg, &mut it)?)),
-            flag if flag.starts_with('-') && flag.len() > 1 => return Err(usage(format!("unknown option {flag}"))),
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(usage(format!("unknown option {flag}")))
+            }
             path => inputs.push(path.into()),
         }
     }
@@ -182,20 +247,33 @@ fn scan(args: &[String]) -> Result<(), Failure> {
         return Err(usage("scan needs at least one input file"));
     }
     let out_dir = out_dir.ok_or_else(|| usage("scan needs --out-dir DIR"))?;
-    std::fs::create_dir_all(&out_dir).map_err(|e| Error::Io(format!("cannot create {}: {e}", out_dir.display())))?;
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| Error::Io(format!("cannot create {}: {e}", out_dir.display())))?;
     if let Some(c) = &cache {
-        std::fs::create_dir_all(c).map_err(|e| Error::Io(format!("cannot create {}: {e}", c.display())))?;
+        std::fs::create_dir_all(c)
+            .map_err(|e| Error::Io(format!("cannot create {}: {e}", c.display())))?;
     }
     let mut engine = None;
     let mut failed = 0;
     for input in &inputs {
-        let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let stem = input
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
         let result = (|| -> Result<usize, Failure> {
-            let ocr = read_text(input, cache.as_deref(), &models_dir(models.clone()), &mut engine)?;
+            let ocr = read_text(
+                input,
+                cache.as_deref(),
+                &models_dir(models.clone()),
+                &mut engine,
+            )?;
             let findings = crate::pii::scan(&ocr, &policy);
             let out = out_dir.join(format!("{stem}.json"));
             if same_file(input, &out) {
-                return Err(usage(format!("{} would overwrite the input", out.display())));
+                return Err(usage(format!(
+                    "{} would overwrite the input",
+                    out.display()
+                )));
             }
             write_atomically(&out, &report_json(input, ocr.width, ocr.height, &findings)?)?;
             Ok(findings.len())
@@ -209,25 +287,41 @@ fn scan(args: &[String]) -> Result<(), Failure> {
         }
     }
     if failed > 0 {
-        return Err(Failure { message: format!("{failed} of {} file(s) could not be scanned", inputs.len()), status: 1 });
+        return Err(Failure {
+            message: format!("{failed} of {} file(s) could not be scanned", inputs.len()),
+            status: 1,
+        });
     }
     Ok(())
 }
 
 fn video(args: &[String]) -> Result<(), Failure> {
-    let (mut dir, mut out, mut fps, mut policy, mut models, mut cache) = (None::<PathBuf>, None::<PathBuf>, 30.0f32, Policy::default(), None, None::<PathBuf>);
+    let (mut dir, mut out, mut fps, mut policy, mut models, mut cache) = (
+        None::<PathBuf>,
+        None::<PathBuf>,
+        30.0f32,
+        Policy::default(),
+        None,
+        None::<PathBuf>,
+    );
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--out" | "-o" => out = Some(take_value(arg, &mut it)?.into()),
             "--fps" => {
                 let v = take_value(arg, &mut it)?;
-                fps = v.parse().ok().filter(|f: &f32| f.is_finite() && *f > 0.0).ok_or_else(|| usage(format!("--fps takes a positive number, got {v:?}")))?;
+                fps = v
+                    .parse()
+                    .ok()
+                    .filter(|f: &f32| f.is_finite() && *f > 0.0)
+                    .ok_or_else(|| usage(format!("--fps takes a positive number, got {v:?}")))?;
             }
             "--policy" => policy = Policy::parse(take_value(arg, &mut it)?).map_err(usage)?,
             "--models" => models = Some(PathBuf::from(take_value(arg, &mut it)?)),
             "--ocr-cache" => cache = Some(PathBuf::from(take_value(arg, &mut it)?)),
-            flag if flag.starts_with('-') && flag.len() > 1 => return Err(usage(format!("unknown option {flag}"))),
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(usage(format!("unknown option {flag}")))
+            }
             path if dir.is_none() => dir = Some(path.into()),
             extra => return Err(usage(format!("unexpected argument {extra:?}"))),
         }
@@ -237,31 +331,59 @@ fn video(args: &[String]) -> Result<(), Failure> {
     let mut frames: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|e| Error::Io(format!("cannot read {}: {e}", dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("png" | "jpg" | "jpeg")))
+        .filter(|p| {
+            matches!(
+                p.extension()
+                    .and_then(|e| e.to_str())
+                    .map(str::to_ascii_lowercase)
+                    .as_deref(),
+                Some("png" | "jpg" | "jpeg")
+            )
+        })
         .collect();
     frames.sort();
     if frames.is_empty() {
-        return Err(Failure { message: format!("{} holds no PNG or JPEG frames", dir.display()), status: 1 });
+        return Err(Failure {
+            message: format!("{} holds no PNG or JPEG frames", dir.display()),
+            status: 1,
+        });
     }
     if let Some(c) = &cache {
-        std::fs::create_dir_all(c).map_err(|e| Error::Io(format!("cannot create {}: {e}", c.display())))?;
+        std::fs::create_dir_all(c)
+            .map_err(|e| Error::Io(format!("cannot create {}: {e}", c.display())))?;
     }
     let models = models_dir(models);
     let (mut engine, mut scan, mut last) = (None, None::<crate::video::VideoScan>, None::<PathBuf>);
     let started = std::time::Instant::now();
-    let read = |path: &Path, engine: &mut Option<crate::detection::ocr::Ocr>| -> Result<Vec<crate::pii::Finding>, Failure> {
+    let read = |path: &Path,
+                engine: &mut Option<crate::detection::ocr::Ocr>|
+     -> Result<Vec<crate::pii::Finding>, Failure> {
         let ocr = read_text(path, cache.as_deref(), &models, engine)?;
         Ok(crate::pii::scan(&ocr, &policy))
     };
     for path in &frames {
-        let bytes = std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
-        let image = crate::imaging::decode(&bytes).map_err(|e| Failure::from(Error::BadFrame(format!("{}: {e}", path.display()))))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
+        let image = crate::imaging::decode(&bytes)
+            .map_err(|e| Failure::from(Error::BadFrame(format!("{}: {e}", path.display()))))?;
         let s = match &mut scan {
             Some(s) => s,
-            None => scan.insert(crate::video::VideoScan::new(image.width, image.height, fps)?),
+            None => scan.insert(crate::video::VideoScan::new(
+                image.width,
+                image.height,
+                fps,
+            )?),
         };
         if (image.width, image.height) != (s.width, s.height) {
-            return Err(Error::BadFrame(format!("{} is {}×{}, the first frame {}×{}", path.display(), image.width, image.height, s.width, s.height)).into());
+            return Err(Error::BadFrame(format!(
+                "{} is {}×{}, the first frame {}×{}",
+                path.display(),
+                image.width,
+                image.height,
+                s.width,
+                s.height
+            ))
+            .into());
         }
         if s.push_rgba(&image.rgba, image.width as usize * 4)? {
             let i = s.frame_count() - 1;
@@ -281,7 +403,10 @@ fn video(args: &[String]) -> Result<(), Failure> {
         "width": result.width, "height": result.height, "fps": result.fps, "frame_count": result.frame_count,
         "keys": result.keys, "tracks": result.tracks, "frames": result.frames(),
     });
-    write_atomically(&out, &serde_json::to_vec(&json).map_err(|e| Error::Io(e.to_string()))?)?;
+    write_atomically(
+        &out,
+        &serde_json::to_vec(&json).map_err(|e| Error::Io(e.to_string()))?,
+    )?;
     println!(
         "{}: {} frames, {} read, {} tracks, {:.1} s",
         dir.display(),
@@ -294,10 +419,20 @@ fn video(args: &[String]) -> Result<(), Failure> {
 }
 
 fn format_from_extension(path: &Path) -> Result<ExportFormat, Failure> {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("png") => Ok(ExportFormat::Png),
-        Some("jpg" | "jpeg") => Ok(ExportFormat::Jpeg { quality: crate::export::DEFAULT_JPEG_QUALITY }),
-        _ => Err(usage(format!("cannot tell the format of {}: name it .png or .jpg, or pass --format", path.display()))),
+        Some("jpg" | "jpeg") => Ok(ExportFormat::Jpeg {
+            quality: crate::export::DEFAULT_JPEG_QUALITY,
+        }),
+        _ => Err(usage(format!(
+            "cannot tell the format of {}: name it .png or .jpg, or pass --format",
+            path.display()
+        ))),
     }
 }
 
@@ -310,7 +445,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// Writes next to the target and renames, so a failure never leaves half a file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let name = path.file_name().ok_or_else(|| Error::Io(format!("{} is not a file name", path.display())))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Io(format!("{} is not a file name", path.display())))?;
     let tmp = path.with_file_name(format!(".{}.kuronuri-tmp", name.to_string_lossy()));
     std::fs::write(&tmp, bytes)
         .and_then(|_| std::fs::rename(&tmp, path))
@@ -325,17 +462,24 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 pub fn fresh_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
     h.finish()
 }
 
 /// Where the OCR models are: `--models`, `$KURONURI_MODELS`, or `www/models` here.
 pub fn models_dir(flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| std::env::var_os("KURONURI_MODELS").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from("www/models"))
+    flag.or_else(|| std::env::var_os("KURONURI_MODELS").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("www/models"))
 }
 
 fn ocr(args: &[String]) -> Result<(), Failure> {
-    let (mut input, mut json, mut models, mut show_layout, mut cache) = (None::<PathBuf>, false, None, false, None::<PathBuf>);
+    let (mut input, mut json, mut models, mut show_layout, mut cache) =
+        (None::<PathBuf>, false, None, false, None::<PathBuf>);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -343,7 +487,9 @@ fn ocr(args: &[String]) -> Result<(), Failure> {
             "--layout" => show_layout = true,
             "--ocr-cache" => cache = Some(PathBuf::from(take_value(arg, &mut it)?)),
             "--models" => models = Some(PathBuf::from(take_value(arg, &mut it)?)),
-            flag if flag.starts_with('-') && flag.len() > 1 => return Err(usage(format!("unknown option {flag}"))),
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(usage(format!("unknown option {flag}")))
+            }
             path if input.is_none() => input = Some(path.into()),
             extra => return Err(usage(format!("unexpected argument {extra:?}"))),
         }
@@ -353,7 +499,10 @@ fn ocr(args: &[String]) -> Result<(), Failure> {
     if show_layout {
         print_layout(&result);
     } else if json {
-        println!("{}", serde_json::to_string(&result).map_err(|e| Error::Io(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string(&result).map_err(|e| Error::Io(e.to_string()))?
+        );
     } else {
         for line in &result.lines {
             println!("{}", line.text);
@@ -364,20 +513,33 @@ fn ocr(args: &[String]) -> Result<(), Failure> {
 
 /// Reads the text of `input`, or takes it from `cache` (`<stem>.ocr.json`) when it is there
 /// (and puts it there when it is not). The models are loaded on first need.
-fn read_text(input: &Path, cache: Option<&Path>, models: &Path, engine: &mut Option<crate::detection::ocr::Ocr>) -> Result<crate::detection::ocr::OcrResult, Error> {
-    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+fn read_text(
+    input: &Path,
+    cache: Option<&Path>,
+    models: &Path,
+    engine: &mut Option<crate::detection::ocr::Ocr>,
+) -> Result<crate::detection::ocr::OcrResult, Error> {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let cached = cache.map(|c| c.join(format!("{stem}.ocr.json")));
     if let Some(bytes) = cached.as_ref().and_then(|p| std::fs::read(p).ok()) {
-        return serde_json::from_slice(&bytes).map_err(|e| Error::Io(format!("bad OCR cache file: {e}")));
+        return serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Io(format!("bad OCR cache file: {e}")));
     }
-    let bytes = std::fs::read(input).map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
+    let bytes = std::fs::read(input)
+        .map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
     let image = crate::imaging::decode(&bytes)?;
     if engine.is_none() {
         *engine = Some(crate::detection::ocr::Ocr::load_dir(models)?);
     }
     let ocr = engine.as_ref().unwrap().read(&image, &mut |_, _| {})?;
     if let Some(p) = &cached {
-        write_atomically(p, &serde_json::to_vec(&ocr).map_err(|e| Error::Io(e.to_string()))?)?;
+        write_atomically(
+            p,
+            &serde_json::to_vec(&ocr).map_err(|e| Error::Io(e.to_string()))?,
+        )?;
     }
     Ok(ocr)
 }
@@ -385,20 +547,53 @@ fn read_text(input: &Path, cache: Option<&Path>, models: &Path, engine: &mut Opt
 /// Rows, segments and tables as the personal-data rules see them (for people tuning them).
 fn print_layout(ocr: &crate::detection::ocr::OcrResult) {
     let layout = crate::detection::layout::layout(&ocr.lines);
-    println!("angle {:.3} rad, line height {:.1} px", layout.angle, layout.line_height);
+    println!(
+        "angle {:.3} rad, line height {:.1} px",
+        layout.angle, layout.line_height
+    );
     for (r, row) in layout.rows.iter().enumerate() {
-        let cells: Vec<String> = row.iter().map(|&s| { let g = &layout.segments[s]; format!("[{:.0}-{:.0}] {}", g.x0, g.x1, g.text) }).collect();
-        println!("row {r} y={:.0}: {}", layout.segments[row[0]].yc(), cells.join(" | "));
+        let cells: Vec<String> = row
+            .iter()
+            .map(|&s| {
+                let g = &layout.segments[s];
+                format!("[{:.0}-{:.0}] {}", g.x0, g.x1, g.text)
+            })
+            .collect();
+        println!(
+            "row {r} y={:.0}: {}",
+            layout.segments[row[0]].yc(),
+            cells.join(" | ")
+        );
     }
-    for t in layout.tables(&ocr.lines, crate::pii::labels::label, crate::pii::labels::near_label) {
-        let heads: Vec<String> = t.columns.iter().map(|c| format!("{} {:?}", c.label, c.kind)).collect();
+    for t in layout.tables(
+        &ocr.lines,
+        crate::pii::labels::label,
+        crate::pii::labels::near_label,
+    ) {
+        let heads: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("{} {:?}", c.label, c.kind))
+            .collect();
         let rows: std::collections::BTreeSet<usize> = t.cells.iter().map(|c| c.row).collect();
-        println!("table at row {}: {} cells in {} rows ({:?}..{:?}); columns: {}", t.header_row, t.cells.len(), rows.len(), rows.first(), rows.last(), heads.join(", "));
+        println!(
+            "table at row {}: {} cells in {} rows ({:?}..{:?}); columns: {}",
+            t.header_row,
+            t.cells.len(),
+            rows.len(),
+            rows.first(),
+            rows.last(),
+            heads.join(", ")
+        );
     }
 }
 
 fn serve_command(args: &[String]) -> Result<(), Failure> {
-    let mut options = serve::Options { root: PathBuf::from("www"), host: "127.0.0.1".into(), port: 8080 };
+    let mut options = serve::Options {
+        root: PathBuf::from("www"),
+        host: "127.0.0.1".into(),
+        port: 8080,
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -406,7 +601,9 @@ fn serve_command(args: &[String]) -> Result<(), Failure> {
             "--host" => options.host = take_value(arg, &mut it)?.clone(),
             "--port" => {
                 let v = take_value(arg, &mut it)?;
-                options.port = v.parse().map_err(|_| usage(format!("--port takes a number from 0 to 65535, got {v:?}")))?;
+                options.port = v.parse().map_err(|_| {
+                    usage(format!("--port takes a number from 0 to 65535, got {v:?}"))
+                })?;
             }
             other => return Err(usage(format!("unexpected argument {other:?} for serve"))),
         }

@@ -14,7 +14,10 @@ pub enum Error {
     /// The image has no pixels (0 wide or 0 high).
     Empty,
     /// The image has more pixels than we allow.
-    TooLarge { width: u32, height: u32 },
+    TooLarge {
+        width: u32,
+        height: u32,
+    },
     BadRegion(String),
     BadStyle(String),
     BadFormat(String),
@@ -52,7 +55,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::NotAnImage => write!(f, "not an image: the file is not PNG, JPEG or WebP"),
-            Error::UnsupportedFormat(name) => write!(f, "{name} images are not supported: use PNG, JPEG or WebP"),
+            Error::UnsupportedFormat(name) => {
+                write!(f, "{name} images are not supported: use PNG, JPEG or WebP")
+            }
             Error::Corrupt(why) => write!(f, "the image is damaged or cut short ({why})"),
             Error::Empty => write!(f, "the image has no pixels (0 wide or 0 high)"),
             Error::TooLarge { width, height } => write!(
@@ -61,7 +66,10 @@ impl fmt::Display for Error {
                 crate::imaging::decode::MAX_PIXELS / 1_000_000
             ),
             Error::BadRegion(why) => write!(f, "bad region: {why}"),
-            Error::BadStyle(s) => write!(f, "unknown mask style {s:?}: use fill, fill:#rrggbb, mosaic or blur"),
+            Error::BadStyle(s) => write!(
+                f,
+                "unknown mask style {s:?}: use fill, fill:#rrggbb, mosaic or blur"
+            ),
             Error::BadFormat(s) => write!(f, "cannot save as {s:?}: use png or jpeg"),
             Error::BadFrame(why) => write!(f, "bad frame: {why}"),
             Error::BadRequest(why) => write!(f, "bad request: {why}"),

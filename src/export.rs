@@ -18,7 +18,9 @@ use crate::error::Error;
 pub enum ExportFormat {
     Png,
     /// Quality 1–100.
-    Jpeg { quality: u8 },
+    Jpeg {
+        quality: u8,
+    },
 }
 
 pub const DEFAULT_JPEG_QUALITY: u8 = 90;
@@ -30,7 +32,10 @@ impl FromStr for ExportFormat {
     fn from_str(s: &str) -> Result<Self, Error> {
         let lower = s.to_ascii_lowercase();
         let (name, quality) = match lower.split_once(':') {
-            Some((n, q)) => (n, Some(q.parse::<u8>().map_err(|_| Error::BadFormat(s.into()))?)),
+            Some((n, q)) => (
+                n,
+                Some(q.parse::<u8>().map_err(|_| Error::BadFormat(s.into()))?),
+            ),
             None => (lower.as_str(), None),
         };
         match (name, quality) {
@@ -58,24 +63,31 @@ impl ExportFormat {
 
 /// Encodes tightly packed RGBA8 pixels. PNG keeps transparency when there is any; JPEG shows
 /// the picture over white, as the page does.
-pub fn encode(rgba: &[u8], width: u32, height: u32, format: ExportFormat) -> Result<Vec<u8>, Error> {
+pub fn encode(
+    rgba: &[u8],
+    width: u32,
+    height: u32,
+    format: ExportFormat,
+) -> Result<Vec<u8>, Error> {
     if rgba.len() != width as usize * height as usize * 4 {
-        return Err(Error::BadFrame("pixel buffer does not match the size".into()));
+        return Err(Error::BadFrame(
+            "pixel buffer does not match the size".into(),
+        ));
     }
     let mut out = Vec::new();
     let opaque = rgba.chunks_exact(4).all(|p| p[3] == 255);
     match format {
         ExportFormat::Png => {
-            let encoder = PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive);
+            let encoder =
+                PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive);
             if opaque {
                 encoder.write_image(&to_rgb(rgba), width, height, ExtendedColorType::Rgb8)
             } else {
                 encoder.write_image(rgba, width, height, ExtendedColorType::Rgba8)
             }
         }
-        ExportFormat::Jpeg { quality } => {
-            JpegEncoder::new_with_quality(&mut out, quality).write_image(&to_rgb(rgba), width, height, ExtendedColorType::Rgb8)
-        }
+        ExportFormat::Jpeg { quality } => JpegEncoder::new_with_quality(&mut out, quality)
+            .write_image(&to_rgb(rgba), width, height, ExtendedColorType::Rgb8),
     }
     .map_err(|e| Error::Encode(e.to_string()))?;
     Ok(out)

@@ -9,14 +9,21 @@ pub fn convex_hull(mut points: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
     if points.len() < 3 {
         return points;
     }
-    let cross = |o: [f64; 2], a: [f64; 2], b: [f64; 2]| (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    let cross = |o: [f64; 2], a: [f64; 2], b: [f64; 2]| {
+        (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+    };
     let mut hull: Vec<[f64; 2]> = Vec::with_capacity(points.len() * 2);
     for pass in 0..2 {
         let start = hull.len();
-        let iter: Box<dyn Iterator<Item = &[f64; 2]>> =
-            if pass == 0 { Box::new(points.iter()) } else { Box::new(points.iter().rev()) };
+        let iter: Box<dyn Iterator<Item = &[f64; 2]>> = if pass == 0 {
+            Box::new(points.iter())
+        } else {
+            Box::new(points.iter().rev())
+        };
         for &p in iter {
-            while hull.len() >= start + 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0 {
+            while hull.len() >= start + 2
+                && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
+            {
                 hull.pop();
             }
             hull.push(p);
@@ -37,7 +44,9 @@ pub fn polygon_area(poly: &[[f64; 2]]) -> f64 {
 
 /// For each non-degenerate edge of a convex hull: its unit direction `u`, the unit normal `v`,
 /// and the hull's extent along each, `(u0, u1)` and `(v0, v1)` (the rotating calipers' frames).
-fn edge_frames(hull: &[[f64; 2]]) -> impl Iterator<Item = ([f64; 2], [f64; 2], (f64, f64), (f64, f64))> + '_ {
+fn edge_frames(
+    hull: &[[f64; 2]],
+) -> impl Iterator<Item = ([f64; 2], [f64; 2], (f64, f64), (f64, f64))> + '_ {
     let n = if hull.len() < 3 { 0 } else { hull.len() };
     (0..n).filter_map(move |i| {
         let (a, b) = (hull[i], hull[(i + 1) % n]);
@@ -48,7 +57,9 @@ fn edge_frames(hull: &[[f64; 2]]) -> impl Iterator<Item = ([f64; 2], [f64; 2], (
         }
         let (u, v) = ([dx / len, dy / len], [-dy / len, dx / len]);
         let extent = |axis: [f64; 2]| {
-            hull.iter().map(|p| p[0] * axis[0] + p[1] * axis[1]).fold((f64::MAX, f64::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)))
+            hull.iter()
+                .map(|p| p[0] * axis[0] + p[1] * axis[1])
+                .fold((f64::MAX, f64::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)))
         };
         Some((u, v, extent(u), extent(v)))
     })
@@ -57,8 +68,14 @@ fn edge_frames(hull: &[[f64; 2]]) -> impl Iterator<Item = ([f64; 2], [f64; 2], (
 /// The smallest width of a convex polygon over the directions normal to its edges (the
 /// minimum caliper width). Zero for fewer than three points.
 pub fn min_width(hull: &[[f64; 2]]) -> f64 {
-    let best = edge_frames(hull).map(|(_, _, _, (v0, v1))| v1 - v0).fold(f64::INFINITY, f64::min);
-    if best.is_finite() { best } else { 0.0 }
+    let best = edge_frames(hull)
+        .map(|(_, _, _, (v0, v1))| v1 - v0)
+        .fold(f64::INFINITY, f64::min);
+    if best.is_finite() {
+        best
+    } else {
+        0.0
+    }
 }
 
 /// The minimum-area rectangle enclosing a convex hull (rotating one side of the rectangle along
@@ -70,7 +87,11 @@ pub fn min_area_rect(hull: &[[f64; 2]]) -> Option<([[f64; 2]; 4], f64, f64)> {
         area(a).total_cmp(&area(b))
     })?;
     let at = |a: f64, b: f64| [a * u[0] + b * v[0], a * u[1] + b * v[1]];
-    Some(([at(u0, v0), at(u1, v0), at(u1, v1), at(u0, v1)], u1 - u0, v1 - v0))
+    Some((
+        [at(u0, v0), at(u1, v0), at(u1, v1), at(u0, v1)],
+        u1 - u0,
+        v1 - v0,
+    ))
 }
 
 #[cfg(test)]
@@ -80,12 +101,21 @@ mod tests {
     #[test]
     fn min_area_rect_of_a_rotated_rectangle_is_itself() {
         let (c, s) = (0.3f64.cos(), 0.3f64.sin());
-        let pts: Vec<[f64; 2]> = [[0.0, 0.0], [100.0, 0.0], [100.0, 20.0], [0.0, 20.0], [50.0, 10.0]]
-            .iter()
-            .map(|p| [10.0 + p[0] * c - p[1] * s, 10.0 + p[0] * s + p[1] * c])
-            .collect();
+        let pts: Vec<[f64; 2]> = [
+            [0.0, 0.0],
+            [100.0, 0.0],
+            [100.0, 20.0],
+            [0.0, 20.0],
+            [50.0, 10.0],
+        ]
+        .iter()
+        .map(|p| [10.0 + p[0] * c - p[1] * s, 10.0 + p[0] * s + p[1] * c])
+        .collect();
         let (_, along, across) = min_area_rect(&convex_hull(pts)).unwrap();
         let (long, short) = (along.max(across), along.min(across));
-        assert!((long - 100.0).abs() < 1e-6 && (short - 20.0).abs() < 1e-6, "{long} × {short}");
+        assert!(
+            (long - 100.0).abs() < 1e-6 && (short - 20.0).abs() < 1e-6,
+            "{long} × {short}"
+        );
     }
 }

@@ -48,7 +48,12 @@ pub fn redact_image(
 
 /// Masks each group of regions with its style (text findings with a fill, hand-drawn boxes
 /// with the style the person chose) and encodes the result as `format`.
-pub fn redact_decoded(mut image: imaging::Image, groups: &[(&[Region], MaskStyle)], format: ExportFormat, seed: u64) -> Result<Vec<u8>, Error> {
+pub fn redact_decoded(
+    mut image: imaging::Image,
+    groups: &[(&[Region], MaskStyle)],
+    format: ExportFormat,
+    seed: u64,
+) -> Result<Vec<u8>, Error> {
     let (width, height) = (image.width, image.height);
     let mut frame = FrameMut::packed(&mut image.rgba, width, height)?;
     for (i, (regions, style)) in groups.iter().enumerate() {

@@ -44,12 +44,24 @@ pub fn serve(options: &Options) -> Result<(), Error> {
         .canonicalize()
         .map_err(|e| Error::Io(format!("cannot serve {}: {e}", options.root.display())))?;
     if !root.join("index.html").is_file() {
-        return Err(Error::Io(format!("{} has no index.html: build the page first (./build.sh build)", root.display())));
+        return Err(Error::Io(format!(
+            "{} has no index.html: build the page first (./build.sh build)",
+            root.display()
+        )));
     }
-    let listener = TcpListener::bind((options.host.as_str(), options.port))
-        .map_err(|e| Error::Io(format!("cannot listen on {}:{}: {e}", options.host, options.port)))?;
-    let addr = listener.local_addr().map_err(|e| Error::Io(e.to_string()))?;
-    println!("Kuronuri: serving {} at http://{addr}/ (press Ctrl-C to stop)", root.display());
+    let listener = TcpListener::bind((options.host.as_str(), options.port)).map_err(|e| {
+        Error::Io(format!(
+            "cannot listen on {}:{}: {e}",
+            options.host, options.port
+        ))
+    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Io(e.to_string()))?;
+    println!(
+        "Kuronuri: serving {} at http://{addr}/ (press Ctrl-C to stop)",
+        root.display()
+    );
     let _ = std::io::stdout().flush();
     for stream in listener.incoming().flatten() {
         let root = root.clone();
@@ -80,15 +92,36 @@ fn handle(stream: TcpStream, root: &Path) -> std::io::Result<()> {
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let mut out = stream;
     if method != "GET" && method != "HEAD" {
-        return respond(&mut out, "405 Method Not Allowed", "text/plain; charset=utf-8", b"method not allowed\n", true, &[("Allow", "GET, HEAD")]);
+        return respond(
+            &mut out,
+            "405 Method Not Allowed",
+            "text/plain; charset=utf-8",
+            b"method not allowed\n",
+            true,
+            &[("Allow", "GET, HEAD")],
+        );
     }
     let head_only = method == "HEAD";
     let Some(path) = resolve(root, target) else {
-        return respond(&mut out, "404 Not Found", "text/plain; charset=utf-8", b"not found\n", !head_only, &[]);
+        return respond(
+            &mut out,
+            "404 Not Found",
+            "text/plain; charset=utf-8",
+            b"not found\n",
+            !head_only,
+            &[],
+        );
     };
     match std::fs::read(&path) {
         Ok(body) => respond(&mut out, "200 OK", mime_type(&path), &body, !head_only, &[]),
-        Err(_) => respond(&mut out, "404 Not Found", "text/plain; charset=utf-8", b"not found\n", !head_only, &[]),
+        Err(_) => respond(
+            &mut out,
+            "404 Not Found",
+            "text/plain; charset=utf-8",
+            b"not found\n",
+            !head_only,
+            &[],
+        ),
     }
 }
 

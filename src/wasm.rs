@@ -40,7 +40,9 @@ impl Picture {
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: &[u8], seed: u64) -> Result<Picture, JsValue> {
         let image = imaging::decode(bytes).map_err(to_js)?;
-        Ok(Picture { preview: Preview::new(image, seed) })
+        Ok(Picture {
+            preview: Preview::new(image, seed),
+        })
     }
 
     #[wasm_bindgen(getter)]
@@ -63,26 +65,38 @@ impl Picture {
     pub fn render(&mut self, regions: &str, style: &str) -> Result<JsValue, JsValue> {
         let regions = regions_from_json(regions).map_err(to_js)?;
         let style: MaskStyle = style.parse().map_err(to_js)?;
-        let Some(rect) = self.preview.update(&regions, style) else { return Ok(JsValue::UNDEFINED) };
+        let Some(rect) = self.preview.update(&regions, style) else {
+            return Ok(JsValue::UNDEFINED);
+        };
         let patch = js_sys::Object::new();
         let set = |k: &str, v: JsValue| js_sys::Reflect::set(&patch, &JsValue::from_str(k), &v);
         set("x", rect.x0.into())?;
         set("y", rect.y0.into())?;
         set("width", rect.width().into())?;
         set("height", rect.height().into())?;
-        set("rgba", js_sys::Uint8Array::from(self.preview.crop(rect).as_slice()).into())?;
+        set(
+            "rgba",
+            js_sys::Uint8Array::from(self.preview.crop(rect).as_slice()).into(),
+        )?;
         Ok(patch.into())
     }
 
     /// The original with `regions` masked afresh under `seed`, encoded as `format` (`png`,
     /// `jpeg` or `jpeg:Q`) with no metadata.
-    pub fn export(&self, regions: &str, style: &str, format: &str, seed: u64) -> Result<Vec<u8>, JsValue> {
+    pub fn export(
+        &self,
+        regions: &str,
+        style: &str,
+        format: &str,
+        seed: u64,
+    ) -> Result<Vec<u8>, JsValue> {
         let regions = regions_from_json(regions).map_err(to_js)?;
         let style: MaskStyle = style.parse().map_err(to_js)?;
         let format: ExportFormat = format.parse().map_err(to_js)?;
         let original = self.preview.original();
         let mut rgba = original.rgba.clone();
-        let mut frame = FrameMut::packed(&mut rgba, original.width, original.height).map_err(to_js)?;
+        let mut frame =
+            FrameMut::packed(&mut rgba, original.width, original.height).map_err(to_js)?;
         imaging::mask_regions(&mut frame, &regions, style, seed);
         export::encode(&rgba, original.width, original.height, format).map_err(to_js)
     }
@@ -93,12 +107,19 @@ impl Picture {
 /// the findings as JSON.
 #[wasm_bindgen]
 pub fn scan_text(ocr: &str, policy: &str) -> Result<String, JsValue> {
-    let ocr: crate::detection::ocr::OcrResult =
-        serde_json::from_str(ocr).map_err(|e| to_js(crate::Error::BadRequest(format!("the OCR result is not valid: {e}"))))?;
+    let ocr: crate::detection::ocr::OcrResult = serde_json::from_str(ocr).map_err(|e| {
+        to_js(crate::Error::BadRequest(format!(
+            "the OCR result is not valid: {e}"
+        )))
+    })?;
     let policy: crate::pii::Policy = if policy.trim().is_empty() {
         crate::pii::Policy::default()
     } else {
-        serde_json::from_str(policy).map_err(|e| to_js(crate::Error::BadRequest(format!("the policy is not valid: {e}"))))?
+        serde_json::from_str(policy).map_err(|e| {
+            to_js(crate::Error::BadRequest(format!(
+                "the policy is not valid: {e}"
+            )))
+        })?
     };
     let findings = crate::pii::scan(&ocr, &policy);
     serde_json::to_string(&findings).map_err(|e| to_js(crate::Error::Io(e.to_string())))
@@ -109,14 +130,23 @@ pub fn scan_text(ocr: &str, policy: &str) -> Result<String, JsValue> {
 pub fn categories() -> String {
     let list: Vec<serde_json::Value> = crate::pii::Category::ALL
         .iter()
-        .map(|c| { let (ja, en) = c.title(); serde_json::json!({ "id": c.as_str(), "tier": c.tier(), "ja": ja, "en": en }) })
+        .map(|c| {
+            let (ja, en) = c.title();
+            serde_json::json!({ "id": c.as_str(), "tier": c.tier(), "ja": ja, "en": en })
+        })
         .collect();
     serde_json::Value::Array(list).to_string()
 }
 
 /// Decodes, masks and encodes in one call (see [`crate::redact_image`]).
 #[wasm_bindgen]
-pub fn redact(bytes: &[u8], regions: &str, style: &str, format: &str, seed: u64) -> Result<Vec<u8>, JsValue> {
+pub fn redact(
+    bytes: &[u8],
+    regions: &str,
+    style: &str,
+    format: &str,
+    seed: u64,
+) -> Result<Vec<u8>, JsValue> {
     let regions = regions_from_json(regions).map_err(to_js)?;
     let style: MaskStyle = style.parse().map_err(to_js)?;
     let format: ExportFormat = format.parse().map_err(to_js)?;
@@ -161,9 +191,15 @@ pub struct OcrEngine(Ocr);
 
 fn image_of(rgba: Vec<u8>, width: u32, height: u32) -> Result<Image, JsValue> {
     if rgba.len() != width as usize * height as usize * 4 {
-        return Err(to_js(Error::BadFrame("pixel buffer does not match the size".into())));
+        return Err(to_js(Error::BadFrame(
+            "pixel buffer does not match the size".into(),
+        )));
     }
-    Ok(Image { width, height, rgba })
+    Ok(Image {
+        width,
+        height,
+        rgba,
+    })
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, JsValue> {
@@ -174,8 +210,14 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, JsValue> {
 impl OcrEngine {
     /// Loads the detection and recognition models (ONNX bytes) and the dictionary text.
     #[wasm_bindgen(constructor)]
-    pub fn new(detector: Vec<u8>, recognizer: Vec<u8>, dictionary: &str) -> Result<OcrEngine, JsValue> {
-        Ocr::from_bytes(detector, recognizer, dictionary).map(OcrEngine).map_err(to_js)
+    pub fn new(
+        detector: Vec<u8>,
+        recognizer: Vec<u8>,
+        dictionary: &str,
+    ) -> Result<OcrEngine, JsValue> {
+        Ocr::from_bytes(detector, recognizer, dictionary)
+            .map(OcrEngine)
+            .map_err(to_js)
     }
 
     /// How the detector reads an image of this size: JSON `{scale, width, height, tiles}`.
@@ -185,28 +227,57 @@ impl OcrEngine {
 
     /// After detection at `scale` found `quads` (JSON): the plan for a second, larger look when
     /// the text came out small (see `detect::second_look`), or `undefined`.
-    pub fn second_plan(&self, quads: &str, scale: f32, width: u32, height: u32) -> Result<Option<String>, JsValue> {
-        let quads: Vec<Quad> = serde_json::from_str(quads).map_err(|e| to_js(Error::Model(e.to_string())))?;
+    pub fn second_plan(
+        &self,
+        quads: &str,
+        scale: f32,
+        width: u32,
+        height: u32,
+    ) -> Result<Option<String>, JsValue> {
+        let quads: Vec<Quad> =
+            serde_json::from_str(quads).map_err(|e| to_js(Error::Model(e.to_string())))?;
         match crate::detection::ocr::detect::second_look(&quads, scale, width, height) {
-            Some(larger) => Ok(Some(to_json(&crate::detection::ocr::detect::plan(width, height, larger))?)),
+            Some(larger) => Ok(Some(to_json(&crate::detection::ocr::detect::plan(
+                width, height, larger,
+            ))?)),
             None => Ok(None),
         }
     }
 
     /// Runs the detector on the tiles `indices` (JSON array) of `plan` (JSON); returns
     /// `{probs, timings}`: the tiles' probabilities one after another (each `w × h`).
-    pub fn detect_tiles(&self, rgba: Vec<u8>, width: u32, height: u32, plan: &str, indices: &str) -> Result<JsValue, JsValue> {
+    pub fn detect_tiles(
+        &self,
+        rgba: Vec<u8>,
+        width: u32,
+        height: u32,
+        plan: &str,
+        indices: &str,
+    ) -> Result<JsValue, JsValue> {
         let image = image_of(rgba, width, height)?;
-        let plan: Plan = serde_json::from_str(plan).map_err(|e| to_js(Error::Model(e.to_string())))?;
-        let indices: Vec<usize> = serde_json::from_str(indices).map_err(|e| to_js(Error::Model(e.to_string())))?;
+        let plan: Plan =
+            serde_json::from_str(plan).map_err(|e| to_js(Error::Model(e.to_string())))?;
+        let indices: Vec<usize> =
+            serde_json::from_str(indices).map_err(|e| to_js(Error::Model(e.to_string())))?;
         let mut timings = Timings::default();
         let mut probs = Vec::new();
         for i in indices {
-            let tile = *plan.tiles.get(i).ok_or_else(|| to_js(Error::Model(format!("no tile {i}"))))?;
-            probs.extend(self.0.detect_tile(&image, &plan, tile, &mut timings).map_err(to_js)?);
+            let tile = *plan
+                .tiles
+                .get(i)
+                .ok_or_else(|| to_js(Error::Model(format!("no tile {i}"))))?;
+            probs.extend(
+                self.0
+                    .detect_tile(&image, &plan, tile, &mut timings)
+                    .map_err(to_js)?,
+            );
         }
         let out = js_sys::Object::new();
-        js_sys::Reflect::set(&out, &"probs".into(), &js_sys::Float32Array::from(probs.as_slice()).into())?;
+        js_sys::Reflect::set(
+            &out,
+            &"probs".into(),
+            &js_sys::Float32Array::from(probs.as_slice()).into(),
+        )?;
         js_sys::Reflect::set(&out, &"timings".into(), &to_json(&timings)?.into())?;
         Ok(out.into())
     }
@@ -214,16 +285,22 @@ impl OcrEngine {
     /// Quads from all tiles' probabilities (`probs`: every tile of `plan` in order), as JSON
     /// `{quads, timings}`.
     pub fn quads(&self, plan: &str, probs: &[f32]) -> Result<String, JsValue> {
-        let plan: Plan = serde_json::from_str(plan).map_err(|e| to_js(Error::Model(e.to_string())))?;
+        let plan: Plan =
+            serde_json::from_str(plan).map_err(|e| to_js(Error::Model(e.to_string())))?;
         let mut tiles = Vec::with_capacity(plan.tiles.len());
         let mut at = 0;
         for &tile in &plan.tiles {
             let n = (tile[2] * tile[3]) as usize;
-            let part = probs.get(at..at + n).ok_or_else(|| to_js(Error::Model("too few probabilities for the plan".into())))?;
+            let part = probs
+                .get(at..at + n)
+                .ok_or_else(|| to_js(Error::Model("too few probabilities for the plan".into())))?;
             tiles.push((tile, part.to_vec()));
             at += n;
         }
-        let mut timings = Timings { scale: plan.scale, ..Timings::default() };
+        let mut timings = Timings {
+            scale: plan.scale,
+            ..Timings::default()
+        };
         let quads = crate::detection::ocr::detect::quads_from_tiles(&plan, &tiles, &mut timings);
         to_json(&serde_json::json!({ "quads": quads, "timings": timings }))
     }
@@ -237,13 +314,28 @@ impl OcrEngine {
 
     /// Reads the lines at `quads` (JSON array of quads), as JSON `{lines, timings}`.
     /// `progress(done, total)` is called as lines are read.
-    pub fn recognize(&self, rgba: Vec<u8>, width: u32, height: u32, quads: &str, progress: &js_sys::Function) -> Result<String, JsValue> {
+    pub fn recognize(
+        &self,
+        rgba: Vec<u8>,
+        width: u32,
+        height: u32,
+        quads: &str,
+        progress: &js_sys::Function,
+    ) -> Result<String, JsValue> {
         let image = image_of(rgba, width, height)?;
-        let quads: Vec<Quad> = serde_json::from_str(quads).map_err(|e| to_js(Error::BadRegion(e.to_string())))?;
+        let quads: Vec<Quad> =
+            serde_json::from_str(quads).map_err(|e| to_js(Error::BadRegion(e.to_string())))?;
         let mut report = |done: usize, total: usize| {
-            let _ = progress.call2(&JsValue::NULL, &JsValue::from(done as u32), &JsValue::from(total as u32));
+            let _ = progress.call2(
+                &JsValue::NULL,
+                &JsValue::from(done as u32),
+                &JsValue::from(total as u32),
+            );
         };
-        let (lines, timings) = self.0.recognize(&image, &quads, &mut report).map_err(to_js)?;
+        let (lines, timings) = self
+            .0
+            .recognize(&image, &quads, &mut report)
+            .map_err(to_js)?;
         to_json(&serde_json::json!({ "lines": lines, "timings": timings }))
     }
 }
@@ -255,7 +347,11 @@ pub fn decode_image(bytes: &[u8]) -> Result<JsValue, JsValue> {
     let out = js_sys::Object::new();
     js_sys::Reflect::set(&out, &"width".into(), &image.width.into())?;
     js_sys::Reflect::set(&out, &"height".into(), &image.height.into())?;
-    js_sys::Reflect::set(&out, &"rgba".into(), &js_sys::Uint8Array::from(image.rgba.as_slice()).into())?;
+    js_sys::Reflect::set(
+        &out,
+        &"rgba".into(),
+        &js_sys::Uint8Array::from(image.rgba.as_slice()).into(),
+    )?;
     Ok(out.into())
 }
 
@@ -268,14 +364,17 @@ pub struct VideoScanner(crate::video::VideoScan);
 impl VideoScanner {
     #[wasm_bindgen(constructor)]
     pub fn new(width: u32, height: u32, fps: f32) -> Result<VideoScanner, JsValue> {
-        crate::video::VideoScan::new(width, height, fps).map(VideoScanner).map_err(to_js)
+        crate::video::VideoScan::new(width, height, fps)
+            .map(VideoScanner)
+            .map_err(to_js)
     }
 
     /// The next frame as its luma plane (the Y plane of an I420 or NV12 frame, rows `stride`
     /// bytes apart); true when this frame should be read.
     pub fn push_luma(&mut self, plane: &[u8], stride: usize) -> Result<bool, JsValue> {
         let s = &mut self.0;
-        let luma = crate::video::luma_plane(plane, stride, s.width, s.height, false).map_err(to_js)?;
+        let luma =
+            crate::video::luma_plane(plane, stride, s.width, s.height, false).map_err(to_js)?;
         s.push_luma(luma).map_err(to_js)
     }
 
@@ -291,8 +390,11 @@ impl VideoScanner {
 
     /// The findings (JSON, as `scan_text` gives them) of frame `i`, a frame that was read.
     pub fn add_findings(&mut self, i: usize, findings: &str) -> Result<(), JsValue> {
-        let findings: Vec<crate::pii::Finding> =
-            serde_json::from_str(findings).map_err(|e| to_js(Error::BadRequest(format!("the findings are not valid: {e}"))))?;
+        let findings: Vec<crate::pii::Finding> = serde_json::from_str(findings).map_err(|e| {
+            to_js(Error::BadRequest(format!(
+                "the findings are not valid: {e}"
+            )))
+        })?;
         self.0.add_findings(i, findings).map_err(to_js)
     }
 
@@ -305,7 +407,14 @@ impl VideoScanner {
 /// Masks `regions` (JSON) of RGBA pixels in place, in `style`; `seed` keys the mosaic noise.
 /// Export uses it on the part of each video frame that holds regions.
 #[wasm_bindgen]
-pub fn mask_rgba(rgba: &mut [u8], width: u32, height: u32, regions: &str, style: &str, seed: u64) -> Result<(), JsValue> {
+pub fn mask_rgba(
+    rgba: &mut [u8],
+    width: u32,
+    height: u32,
+    regions: &str,
+    style: &str,
+    seed: u64,
+) -> Result<(), JsValue> {
     let regions = regions_from_json(regions).map_err(to_js)?;
     let style: MaskStyle = style.parse().map_err(to_js)?;
     let mut frame = FrameMut::packed(rgba, width, height).map_err(to_js)?;

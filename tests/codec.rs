@@ -7,8 +7,15 @@ use kuronuri::imaging::{decode, MaskStyle, Region};
 use kuronuri::{redact_image, Error};
 
 fn shared(relative: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(relative);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("missing {}: {e} (the shared material must sit beside the project)", path.display()))
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(relative);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "missing {}: {e} (the shared material must sit beside the project)",
+            path.display()
+        )
+    })
 }
 
 fn crc32(bytes: &[u8]) -> u32 {
@@ -16,7 +23,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -36,34 +47,73 @@ fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
     chunk(b"IHDR", &ihdr);
-    chunk(b"IDAT", &[0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]);
+    chunk(
+        b"IDAT",
+        &[0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01],
+    );
     chunk(b"IEND", &[]);
     out
 }
 
 #[test]
 fn bad_inputs_get_their_own_errors() {
-    assert_eq!(decode(b"name: Yamada Taro\n").unwrap_err(), Error::NotAnImage);
+    assert_eq!(
+        decode(b"name: Yamada Taro\n").unwrap_err(),
+        Error::NotAnImage
+    );
     assert_eq!(decode(b"").unwrap_err(), Error::NotAnImage);
-    assert!(matches!(decode(b"GIF89a\x01\x00\x01\x00\x00\x00\x00").unwrap_err(), Error::UnsupportedFormat(f) if f == "GIF"));
+    assert!(
+        matches!(decode(b"GIF89a\x01\x00\x01\x00\x00\x00\x00").unwrap_err(), Error::UnsupportedFormat(f) if f == "GIF")
+    );
     assert_eq!(decode(&png_claiming(0, 0)).unwrap_err(), Error::Empty);
     assert_eq!(decode(&png_claiming(100, 0)).unwrap_err(), Error::Empty);
-    assert_eq!(decode(&png_claiming(100_000, 100_000)).unwrap_err(), Error::TooLarge { width: 100_000, height: 100_000 });
-    assert_eq!(decode(&png_claiming(8000, 7000)).unwrap_err(), Error::TooLarge { width: 8000, height: 7000 });
+    assert_eq!(
+        decode(&png_claiming(100_000, 100_000)).unwrap_err(),
+        Error::TooLarge {
+            width: 100_000,
+            height: 100_000
+        }
+    );
+    assert_eq!(
+        decode(&png_claiming(8000, 7000)).unwrap_err(),
+        Error::TooLarge {
+            width: 8000,
+            height: 7000
+        }
+    );
     // Within the limit but with no real data: damaged, not a crash.
-    assert!(matches!(decode(&png_claiming(7000, 7000)).unwrap_err(), Error::Corrupt(_)));
+    assert!(matches!(
+        decode(&png_claiming(7000, 7000)).unwrap_err(),
+        Error::Corrupt(_)
+    ));
 
     let png = shared("eval/dev/dev_0004_enPatients.png");
     let jpeg = shared("eval/dev/dev_0001_gradeSheet.jpg");
     for cut in [20, 100, png.len() / 2, png.len() - 13] {
-        assert!(matches!(decode(&png[..cut]).unwrap_err(), Error::Corrupt(_)), "PNG cut at {cut}");
+        assert!(
+            matches!(decode(&png[..cut]).unwrap_err(), Error::Corrupt(_)),
+            "PNG cut at {cut}"
+        );
     }
     for cut in [3, 300, jpeg.len() / 3, jpeg.len() - 2] {
-        assert!(matches!(decode(&jpeg[..cut]).unwrap_err(), Error::Corrupt(_) | Error::NotAnImage), "JPEG cut at {cut}");
+        assert!(
+            matches!(
+                decode(&jpeg[..cut]).unwrap_err(),
+                Error::Corrupt(_) | Error::NotAnImage
+            ),
+            "JPEG cut at {cut}"
+        );
     }
     assert!(decode(&png).is_ok() && decode(&jpeg).is_ok());
     // Every error has a code the page can translate.
-    assert_eq!(Error::TooLarge { width: 1, height: 1 }.code(), "too_large");
+    assert_eq!(
+        Error::TooLarge {
+            width: 1,
+            height: 1
+        }
+        .code(),
+        "too_large"
+    );
 }
 
 /// An EXIF APP1 segment: orientation, a GPS position and a JPEG thumbnail.
@@ -109,7 +159,9 @@ fn exif_segment(orientation: u16, thumbnail: &[u8]) -> Vec<u8> {
 
 fn jpeg_of(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
     let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, 95).write_image(rgb, width, height, image::ExtendedColorType::Rgb8).unwrap();
+    JpegEncoder::new_with_quality(&mut out, 95)
+        .write_image(rgb, width, height, image::ExtendedColorType::Rgb8)
+        .unwrap();
     out
 }
 
@@ -118,7 +170,13 @@ fn jpeg_of(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
 fn photo_with_exif(orientation: u16) -> Vec<u8> {
     let (w, h) = (60u32, 40u32);
     let rgb: Vec<u8> = (0..w * h)
-        .flat_map(|i| if i % w < 30 && i / w < 20 { [220, 20, 20] } else { [20, 20, 220] })
+        .flat_map(|i| {
+            if i % w < 30 && i / w < 20 {
+                [220, 20, 20]
+            } else {
+                [20, 20, 220]
+            }
+        })
         .collect();
     let thumbnail = jpeg_of(&[0, 255, 0].repeat(16 * 16), 16, 16);
     let main = jpeg_of(&rgb, w, h);
@@ -162,7 +220,11 @@ fn exif_orientation_is_applied() {
     assert_eq!((image.width, image.height), (40, 60));
     // The stored top-left (red) corner is now the top-right.
     let at = |x: u32, y: u32| &image.rgba[((y * image.width + x) * 4) as usize..][..3];
-    assert!(at(35, 5)[0] > 150 && at(35, 5)[2] < 100, "top-right should be red: {:?}", at(35, 5));
+    assert!(
+        at(35, 5)[0] > 150 && at(35, 5)[2] < 100,
+        "top-right should be red: {:?}",
+        at(35, 5)
+    );
     assert!(at(5, 5)[2] > 150, "top-left should be blue: {:?}", at(5, 5));
     // Without the tag it stays as stored.
     let plain = decode(&photo_with_exif(1)).unwrap();
@@ -176,7 +238,11 @@ fn exports_carry_no_metadata_at_all() {
     for format in [ExportFormat::Jpeg { quality: 90 }, ExportFormat::Png] {
         let out = redact_image(&input, &regions, MaskStyle::default(), format, 1).unwrap();
         for needle in [&b"Exif"[..], b"GPS", b"http://ns.adobe.com", b"ICC_PROFILE"] {
-            assert!(!out.windows(needle.len()).any(|w| w == needle), "{format:?} output holds {:?}", String::from_utf8_lossy(needle));
+            assert!(
+                !out.windows(needle.len()).any(|w| w == needle),
+                "{format:?} output holds {:?}",
+                String::from_utf8_lossy(needle)
+            );
         }
         match format {
             ExportFormat::Png => {
@@ -186,10 +252,22 @@ fn exports_carry_no_metadata_at_all() {
             }
             ExportFormat::Jpeg { .. } => {
                 let markers = jpeg_markers(&out);
-                assert_eq!(markers.iter().filter(|&&m| m == 0xD8).count(), 0, "one image, no embedded thumbnail JPEG");
-                assert!(markers.iter().all(|&m| !(0xE1..=0xEF).contains(&m) && m != 0xFE), "{markers:x?}");
+                assert_eq!(
+                    markers.iter().filter(|&&m| m == 0xD8).count(),
+                    0,
+                    "one image, no embedded thumbnail JPEG"
+                );
+                assert!(
+                    markers
+                        .iter()
+                        .all(|&m| !(0xE1..=0xEF).contains(&m) && m != 0xFE),
+                    "{markers:x?}"
+                );
                 // One SOI in the whole file: no thumbnail hides anywhere.
-                assert_eq!(out.windows(3).filter(|w| *w == [0xFF, 0xD8, 0xFF]).count(), 1);
+                assert_eq!(
+                    out.windows(3).filter(|w| *w == [0xFF, 0xD8, 0xFF]).count(),
+                    1
+                );
             }
         }
         let back = decode(&out).unwrap();
@@ -205,21 +283,40 @@ fn export_keeps_transparency_in_png_and_flattens_it_onto_white_in_jpeg() {
     assert_eq!(back.rgba, rgba);
     let jpeg = encode(&rgba, 4, 4, ExportFormat::Jpeg { quality: 100 }).unwrap();
     let back = decode(&jpeg).unwrap();
-    assert!(back.rgba[..3].iter().all(|&v| v > 200), "transparent pixels become white: {:?}", &back.rgba[..4]);
-    assert!(matches!(encode(&rgba, 5, 4, ExportFormat::Png), Err(Error::BadFrame(_))));
+    assert!(
+        back.rgba[..3].iter().all(|&v| v > 200),
+        "transparent pixels become white: {:?}",
+        &back.rgba[..4]
+    );
+    assert!(matches!(
+        encode(&rgba, 5, 4, ExportFormat::Png),
+        Err(Error::BadFrame(_))
+    ));
     assert!("gif".parse::<ExportFormat>().is_err() && "jpeg:0".parse::<ExportFormat>().is_err());
-    assert_eq!("JPG:70".parse::<ExportFormat>().unwrap(), ExportFormat::Jpeg { quality: 70 });
+    assert_eq!(
+        "JPG:70".parse::<ExportFormat>().unwrap(),
+        ExportFormat::Jpeg { quality: 70 }
+    );
 }
 
 #[test]
 fn redacting_never_alters_the_input_bytes_and_masks_the_pixels() {
     let input = shared("eval/dev/dev_0004_enPatients.png");
     let copy = input.clone();
-    let out = redact_image(&input, &[Region::rect(100.0, 50.0, 200.0, 30.0)], MaskStyle::default(), ExportFormat::Png, 3).unwrap();
+    let out = redact_image(
+        &input,
+        &[Region::rect(100.0, 50.0, 200.0, 30.0)],
+        MaskStyle::default(),
+        ExportFormat::Png,
+        3,
+    )
+    .unwrap();
     assert_eq!(input, copy);
     let (a, b) = (decode(&input).unwrap(), decode(&out).unwrap());
     assert_eq!((a.width, a.height), (b.width, b.height));
-    let at = |img: &kuronuri::imaging::Image, x: u32, y: u32| img.rgba[((y * img.width + x) * 4) as usize..][..4].to_vec();
+    let at = |img: &kuronuri::imaging::Image, x: u32, y: u32| {
+        img.rgba[((y * img.width + x) * 4) as usize..][..4].to_vec()
+    };
     assert_eq!(at(&b, 150, 60), vec![0, 0, 0, 255]);
     assert_eq!(at(&b, 5, 5), at(&a, 5, 5));
 }
@@ -227,11 +324,18 @@ fn redacting_never_alters_the_input_bytes_and_masks_the_pixels() {
 #[test]
 fn webp_opens() {
     let (w, h) = (33u32, 17u32);
-    let rgba: Vec<u8> = (0..w * h).flat_map(|i| [(i % 251) as u8, 40, 200, 255]).collect();
+    let rgba: Vec<u8> = (0..w * h)
+        .flat_map(|i| [(i % 251) as u8, 40, 200, 255])
+        .collect();
     let mut webp = Vec::new();
-    image::codecs::webp::WebPEncoder::new_lossless(&mut webp).write_image(&rgba, w, h, image::ExtendedColorType::Rgba8).unwrap();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut webp)
+        .write_image(&rgba, w, h, image::ExtendedColorType::Rgba8)
+        .unwrap();
     let image = decode(&webp).unwrap();
     assert_eq!((image.width, image.height), (w, h));
     assert_eq!(image.rgba, rgba);
-    assert!(matches!(decode(&webp[..webp.len() / 2]).unwrap_err(), Error::Corrupt(_)));
+    assert!(matches!(
+        decode(&webp[..webp.len() / 2]).unwrap_err(),
+        Error::Corrupt(_)
+    ));
 }

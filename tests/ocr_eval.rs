@@ -15,7 +15,11 @@ use unicode_normalization::UnicodeNormalization;
 
 fn eval_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/dev");
-    assert!(dir.join("index.json").exists(), "missing {}: the shared material must sit beside the project", dir.display());
+    assert!(
+        dir.join("index.json").exists(),
+        "missing {}: the shared material must sit beside the project",
+        dir.display()
+    );
     dir
 }
 
@@ -26,7 +30,12 @@ fn normalise(s: &str) -> String {
 fn bbox(quad: &[[f32; 2]]) -> [f32; 4] {
     let xs = quad.iter().map(|p| p[0]);
     let ys = quad.iter().map(|p| p[1]);
-    [xs.clone().fold(f32::MAX, f32::min), ys.clone().fold(f32::MAX, f32::min), xs.fold(f32::MIN, f32::max), ys.fold(f32::MIN, f32::max)]
+    [
+        xs.clone().fold(f32::MAX, f32::min),
+        ys.clone().fold(f32::MAX, f32::min),
+        xs.fold(f32::MIN, f32::max),
+        ys.fold(f32::MIN, f32::max),
+    ]
 }
 
 fn overlap(a: [f32; 4], b: [f32; 4]) -> f32 {
@@ -62,7 +71,8 @@ fn ocr_reads_the_must_items_of_the_evaluation_set() {
     let dir = eval_dir();
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models");
     let engine = Ocr::load_dir(&models).expect("OCR models (run ./build.sh build)");
-    let index: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
+    let index: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
     let only = std::env::var("KURONURI_EVAL_ONLY").unwrap_or_default();
     let mut by_variant: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for case in &index {
@@ -70,8 +80,11 @@ fn ocr_reads_the_must_items_of_the_evaluation_set() {
         if !id.contains(&only) {
             continue;
         }
-        let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{id}.json"))).unwrap()).unwrap();
-        let image = decode(&std::fs::read(dir.join(case["file"].as_str().unwrap())).unwrap()).unwrap();
+        let truth: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{id}.json"))).unwrap())
+                .unwrap();
+        let image =
+            decode(&std::fs::read(dir.join(case["file"].as_str().unwrap())).unwrap()).unwrap();
         let start = std::time::Instant::now();
         let result = engine.read(&image, &mut |_, _| {}).unwrap();
         let ms = start.elapsed().as_millis();
@@ -92,7 +105,18 @@ fn ocr_reads_the_must_items_of_the_evaluation_set() {
         let entry = by_variant.entry(variant.clone()).or_default();
         entry.0 += hits;
         entry.1 += total;
-        eprintln!("{id:<28} {variant:<6} {:>4}/{:<4} {:>6} ms  missed: {}", hits, total, ms, missed.iter().take(6).cloned().collect::<Vec<_>>().join(" | "));
+        eprintln!(
+            "{id:<28} {variant:<6} {:>4}/{:<4} {:>6} ms  missed: {}",
+            hits,
+            total,
+            ms,
+            missed
+                .iter()
+                .take(6)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
     }
     let mut failures = Vec::new();
     for (variant, (hits, total)) in &by_variant {
@@ -103,5 +127,9 @@ fn ocr_reads_the_must_items_of_the_evaluation_set() {
             failures.push(format!("{variant}: {share:.3} < {bar}"));
         }
     }
-    assert!(failures.is_empty(), "OCR below the bar: {}", failures.join(", "));
+    assert!(
+        failures.is_empty(),
+        "OCR below the bar: {}",
+        failures.join(", ")
+    );
 }

@@ -10,8 +10,14 @@ use kuronuri::imaging::decode;
 const BIN: &str = env!("CARGO_BIN_EXE_kuronuri");
 
 fn shared(relative: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(relative);
-    assert!(path.exists(), "missing {}: the shared material must sit beside the project", path.display());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(relative);
+    assert!(
+        path.exists(),
+        "missing {}: the shared material must sit beside the project",
+        path.display()
+    );
     path
 }
 
@@ -23,8 +29,18 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, String) {
-    let out = Command::new(BIN).args(args).env("KURONURI_MODELS", Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models")).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into())
+    let out = Command::new(BIN)
+        .args(args)
+        .env(
+            "KURONURI_MODELS",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models"),
+        )
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn json(path: &Path) -> serde_json::Value {
@@ -45,15 +61,25 @@ fn inside(p: [f64; 2], quad: &serde_json::Value) -> bool {
     let q = quad.as_array().unwrap();
     let xs: Vec<f64> = q.iter().map(|v| v[0].as_f64().unwrap()).collect();
     let ys: Vec<f64> = q.iter().map(|v| v[1].as_f64().unwrap()).collect();
-    let (x0, x1) = (xs.iter().cloned().fold(f64::MAX, f64::min), xs.iter().cloned().fold(f64::MIN, f64::max));
-    let (y0, y1) = (ys.iter().cloned().fold(f64::MAX, f64::min), ys.iter().cloned().fold(f64::MIN, f64::max));
+    let (x0, x1) = (
+        xs.iter().cloned().fold(f64::MAX, f64::min),
+        xs.iter().cloned().fold(f64::MIN, f64::max),
+    );
+    let (y0, y1) = (
+        ys.iter().cloned().fold(f64::MAX, f64::min),
+        ys.iter().cloned().fold(f64::MIN, f64::max),
+    );
     p[0] >= x0 - 2.0 && p[0] <= x1 + 2.0 && p[1] >= y0 - 2.0 && p[1] <= y1 + 2.0
 }
 
 #[test]
 fn scan_finds_a_tables_people_and_a_forms_fields_and_not_the_headers() {
     let dir = temp_dir("tables");
-    let cases = ["eval/dev/dev_0002_hrEmployees.png", "eval/dev/dev_0033_kvForm.png", "eval/dev/dev_0006_decoyCatalog.jpg"];
+    let cases = [
+        "eval/dev/dev_0002_hrEmployees.png",
+        "eval/dev/dev_0033_kvForm.png",
+        "eval/dev/dev_0006_decoyCatalog.jpg",
+    ];
     let inputs: Vec<PathBuf> = cases.iter().map(|c| shared(c)).collect();
     let mut args = vec!["scan"];
     args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
@@ -63,7 +89,9 @@ fn scan_finds_a_tables_people_and_a_forms_fields_and_not_the_headers() {
     assert_eq!(code, 0, "{err}");
     for case in cases {
         let stem = Path::new(case).file_stem().unwrap().to_str().unwrap();
-        let truth = json(&shared(&case.replace(".png", ".json").replace(".jpg", ".json")));
+        let truth = json(&shared(
+            &case.replace(".png", ".json").replace(".jpg", ".json"),
+        ));
         let found = json(&out.join(format!("{stem}.json")));
         assert_eq!(found["width"], truth["width"]);
         let findings = found["findings"].as_array().unwrap();
@@ -72,15 +100,48 @@ fn scan_finds_a_tables_people_and_a_forms_fields_and_not_the_headers() {
                 assert!(f.get(key).is_some(), "{stem}: a finding without {key}: {f}");
             }
         }
-        let must: Vec<&serde_json::Value> = truth["items"].as_array().unwrap().iter().filter(|i| i["tier"] == "must").collect();
-        let hit = must.iter().filter(|i| findings.iter().any(|f| inside(centre(&i["quad"]), &f["quad"]))).count();
-        assert!(hit as f64 >= must.len() as f64 * 0.97, "{stem}: {hit} of {} personal items found", must.len());
+        let must: Vec<&serde_json::Value> = truth["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["tier"] == "must")
+            .collect();
+        let hit = must
+            .iter()
+            .filter(|i| {
+                findings
+                    .iter()
+                    .any(|f| inside(centre(&i["quad"]), &f["quad"]))
+            })
+            .count();
+        assert!(
+            hit as f64 >= must.len() as f64 * 0.97,
+            "{stem}: {hit} of {} personal items found",
+            must.len()
+        );
         let decoys = truth["decoys"].as_array().unwrap();
-        let masked = decoys.iter().filter(|d| findings.iter().any(|f| inside(centre(&d["quad"]), &f["quad"]))).count();
-        assert!(masked as f64 <= decoys.len() as f64 * 0.05, "{stem}: {masked} of {} decoys (headers, labels, codes) found", decoys.len());
+        let masked = decoys
+            .iter()
+            .filter(|d| {
+                findings
+                    .iter()
+                    .any(|f| inside(centre(&d["quad"]), &f["quad"]))
+            })
+            .count();
+        assert!(
+            masked as f64 <= decoys.len() as f64 * 0.05,
+            "{stem}: {masked} of {} decoys (headers, labels, codes) found",
+            decoys.len()
+        );
     }
     // The product catalogue holds no personal data: nothing at all is found.
-    assert_eq!(json(&out.join("dev_0006_decoyCatalog.json"))["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        json(&out.join("dev_0006_decoyCatalog.json"))["findings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 }
 
 #[test]
@@ -89,7 +150,14 @@ fn redact_without_boxes_scans_and_fills_the_findings_and_reports_them() {
     let input = shared("eval/dev/dev_0033_kvForm.png");
     let before = std::fs::read(&input).unwrap();
     let (out, report) = (dir.join("out.png"), dir.join("report.json"));
-    let (code, err) = run(&["redact", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--report", report.to_str().unwrap()]);
+    let (code, err) = run(&[
+        "redact",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read(&input).unwrap(), before, "the input changed");
     let findings = json(&report)["findings"].as_array().unwrap().clone();
@@ -102,9 +170,20 @@ fn redact_without_boxes_scans_and_fills_the_findings_and_reports_them() {
     }
     // "Identifiers only" leaves the attributes out; a category can be turned off.
     let report2 = dir.join("ids.json");
-    let (code, err) = run(&["redact", input.to_str().unwrap(), "-o", dir.join("o2.png").to_str().unwrap(), "--report", report2.to_str().unwrap(), "--policy", "identifiers,-email"]);
+    let (code, err) = run(&[
+        "redact",
+        input.to_str().unwrap(),
+        "-o",
+        dir.join("o2.png").to_str().unwrap(),
+        "--report",
+        report2.to_str().unwrap(),
+        "--policy",
+        "identifiers,-email",
+    ]);
     assert_eq!(code, 0, "{err}");
     let ids = json(&report2)["findings"].as_array().unwrap().clone();
-    assert!(ids.iter().all(|f| f["tier"] == "must" && f["category"] != "email"));
+    assert!(ids
+        .iter()
+        .all(|f| f["tier"] == "must" && f["category"] != "email"));
     assert!(findings.iter().any(|f| f["category"] == "email"));
 }

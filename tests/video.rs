@@ -14,8 +14,14 @@ const W: u32 = 1366;
 const H: u32 = 540;
 
 fn shared(relative: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(relative);
-    assert!(path.exists(), "missing {}: the shared material must sit beside the project", path.display());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(relative);
+    assert!(
+        path.exists(),
+        "missing {}: the shared material must sit beside the project",
+        path.display()
+    );
     path
 }
 
@@ -34,7 +40,12 @@ fn pointer(frame: u32) -> (u32, u32) {
 }
 
 fn quad_box(q: &serde_json::Value) -> [f64; 4] {
-    let pts: Vec<[f64; 2]> = q.as_array().unwrap().iter().map(|p| [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()]).collect();
+    let pts: Vec<[f64; 2]> = q
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()])
+        .collect();
     [
         pts.iter().map(|p| p[0]).fold(f64::MAX, f64::min),
         pts.iter().map(|p| p[1]).fold(f64::MAX, f64::min),
@@ -45,7 +56,12 @@ fn quad_box(q: &serde_json::Value) -> [f64; 4] {
 
 /// Whether point `p` is inside the convex quad `q` (either winding).
 fn in_quad(p: [f64; 2], q: &serde_json::Value) -> bool {
-    let pts: Vec<[f64; 2]> = q.as_array().unwrap().iter().map(|v| [v[0].as_f64().unwrap(), v[1].as_f64().unwrap()]).collect();
+    let pts: Vec<[f64; 2]> = q
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| [v[0].as_f64().unwrap(), v[1].as_f64().unwrap()])
+        .collect();
     let mut sign = 0.0;
     for i in 0..pts.len() {
         let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
@@ -68,7 +84,10 @@ fn covered(b: [f64; 4], regions: &[serde_json::Value]) -> bool {
     let (x0, y0, x1, y1) = (b[0] + 1.5, b[1] + 1.5, b[2] - 1.5, b[3] - 1.5);
     (0..=6).all(|i| {
         (0..=2).all(|j| {
-            let p = [x0 + (x1 - x0) * i as f64 / 6.0, y0 + (y1 - y0) * j as f64 / 2.0];
+            let p = [
+                x0 + (x1 - x0) * i as f64 / 6.0,
+                y0 + (y1 - y0) * j as f64 / 2.0,
+            ];
             regions.iter().any(|r| in_quad(p, r))
         })
     })
@@ -79,10 +98,15 @@ fn a_scrolled_table_stays_covered_in_every_frame() {
     let dir = std::env::temp_dir().join(format!("kuronuri-video-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("frames")).unwrap();
-    let page = decode(&std::fs::read(shared("eval/dev/dev_0009_hrEmployees.png")).unwrap()).unwrap();
-    let catalogue = decode(&std::fs::read(shared("eval/dev/dev_0013_decoyCatalog.png")).unwrap()).unwrap();
+    let page =
+        decode(&std::fs::read(shared("eval/dev/dev_0009_hrEmployees.png")).unwrap()).unwrap();
+    let catalogue =
+        decode(&std::fs::read(shared("eval/dev/dev_0013_decoyCatalog.png")).unwrap()).unwrap();
     assert_eq!((page.width, page.height), (1366, 1080));
-    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(shared("eval/dev/dev_0009_hrEmployees.json")).unwrap()).unwrap();
+    let truth: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(shared("eval/dev/dev_0009_hrEmployees.json")).unwrap(),
+    )
+    .unwrap();
     let frames = 100u32;
     for f in 0..frames {
         let mut px = vec![255u8; (W * H * 4) as usize];
@@ -94,7 +118,8 @@ fn a_scrolled_table_stays_covered_in_every_frame() {
             let sy = y + top;
             let n = source.width.min(W) as usize * 4;
             let from = (sy * source.width) as usize * 4;
-            px[(y * W) as usize * 4..(y * W) as usize * 4 + n].copy_from_slice(&source.rgba[from..from + n]);
+            px[(y * W) as usize * 4..(y * W) as usize * 4 + n]
+                .copy_from_slice(&source.rgba[from..from + n]);
         }
         // A red pointer dot.
         let (cx, cy) = pointer(f);
@@ -104,29 +129,70 @@ fn a_scrolled_table_stays_covered_in_every_frame() {
                 px[i..i + 4].copy_from_slice(&[240, 80, 80, 255]);
             }
         }
-        image::save_buffer(dir.join(format!("frames/{f:04}.png")), &px, W, H, image::ColorType::Rgba8).unwrap();
+        image::save_buffer(
+            dir.join(format!("frames/{f:04}.png")),
+            &px,
+            W,
+            H,
+            image::ColorType::Rgba8,
+        )
+        .unwrap();
     }
     let out = dir.join("video.json");
     let status = Command::new(BIN)
-        .args(["video", dir.join("frames").to_str().unwrap(), "--out", out.to_str().unwrap(), "--fps", "30"])
-        .env("KURONURI_MODELS", Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models"))
+        .args([
+            "video",
+            dir.join("frames").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--fps",
+            "30",
+        ])
+        .env(
+            "KURONURI_MODELS",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models"),
+        )
         .status()
         .unwrap();
     assert!(status.success());
     let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(result["frame_count"], frames);
-    let keys: Vec<u32> = result["keys"].as_array().unwrap().iter().map(|k| k.as_u64().unwrap() as u32).collect();
+    let keys: Vec<u32> = result["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_u64().unwrap() as u32)
+        .collect();
     // Far fewer frames read than shown, but the first, the table's arrival and the scroll.
     assert!(keys.len() >= 3 && keys.len() <= 15, "frames read: {keys:?}");
-    assert!(keys.contains(&0) && keys.iter().any(|&k| (10..=13).contains(&k)), "frames read: {keys:?}");
+    assert!(
+        keys.contains(&0) && keys.iter().any(|&k| (10..=13).contains(&k)),
+        "frames read: {keys:?}"
+    );
     let regions: Vec<Vec<serde_json::Value>> = result["frames"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["findings"].as_array().unwrap().iter().map(|x| x["quad"].clone()).collect())
+        .map(|f| {
+            f["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["quad"].clone())
+                .collect()
+        })
         .collect();
-    assert!(regions[..10].iter().all(|r| r.is_empty()), "the catalogue has no personal data");
-    let must: Vec<[f64; 4]> = truth["items"].as_array().unwrap().iter().filter(|i| i["tier"] == "must").map(|i| quad_box(&i["quad"])).collect();
+    assert!(
+        regions[..10].iter().all(|r| r.is_empty()),
+        "the catalogue has no personal data"
+    );
+    let must: Vec<[f64; 4]> = truth["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["tier"] == "must")
+        .map(|i| quad_box(&i["quad"]))
+        .collect();
     let (mut shown, mut hit) = (0, 0);
     let mut lost = Vec::new();
     for (n, item) in must.iter().enumerate() {
@@ -135,7 +201,8 @@ fn a_scrolled_table_stays_covered_in_every_frame() {
             .filter_map(|f| {
                 let top = offset(f)? as f64;
                 let b = [item[0], item[1] - top, item[2], item[3] - top];
-                (b[1] >= 0.0 && b[3] <= H as f64 && b[2] <= W as f64).then(|| (f, covered(b, &regions[f as usize])))
+                (b[1] >= 0.0 && b[3] <= H as f64 && b[2] <= W as f64)
+                    .then(|| (f, covered(b, &regions[f as usize])))
             })
             .collect();
         shown += seen.len();
@@ -146,10 +213,23 @@ fn a_scrolled_table_stays_covered_in_every_frame() {
             lost.extend(seen.iter().filter(|s| !s.1).map(|s| (n, s.0)));
         }
     }
-    assert!(shown > 1000, "the recording shows the table's items ({shown} item-frames)");
-    assert!(lost.is_empty(), "items found in a frame read but not covered in others (item, frame): {:?}", &lost[..lost.len().min(20)]);
+    assert!(
+        shown > 1000,
+        "the recording shows the table's items ({shown} item-frames)"
+    );
+    assert!(
+        lost.is_empty(),
+        "items found in a frame read but not covered in others (item, frame): {:?}",
+        &lost[..lost.len().min(20)]
+    );
     let recall = hit as f64 / shown as f64;
-    assert!(recall >= 0.95, "item-frame recall {recall:.3} ({hit} of {shown})");
-    eprintln!("video: {} frames, read {keys:?}, item-frame recall {recall:.3}", frames);
+    assert!(
+        recall >= 0.95,
+        "item-frame recall {recall:.3} ({hit} of {shown})"
+    );
+    eprintln!(
+        "video: {} frames, read {keys:?}, item-frame recall {recall:.3}",
+        frames
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -134,6 +134,38 @@ class Engine {
   }
 }
 
+/**
+ * The line of `before` (an OCR result with its pixels) read over quad `q` when `now` has the
+ * same pixels there: same place (within a pixel) and the same pixels in the quad's box (mean
+ * difference under 1 level, no pixel off by more than 24). Null otherwise.
+ */
+function sameLine(before, now, q) {
+  if (before.width !== now.width || before.height !== now.height) return null;
+  const xs = q.map((p) => p[0]);
+  const ys = q.map((p) => p[1]);
+  const line = before.lines.find((l) => (l.detected ?? l.quad).every((p, k) => Math.abs(p[0] - q[k][0]) <= 1 && Math.abs(p[1] - q[k][1]) <= 1));
+  if (!line) return null;
+  const x0 = Math.max(0, Math.floor(Math.min(...xs)) - 2);
+  const y0 = Math.max(0, Math.floor(Math.min(...ys)) - 2);
+  const x1 = Math.min(now.width, Math.ceil(Math.max(...xs)) + 2);
+  const y1 = Math.min(now.height, Math.ceil(Math.max(...ys)) + 2);
+  const a = new Uint8Array(before.rgba);
+  const b = new Uint8Array(now.rgba);
+  let sum = 0;
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let i = (y * now.width + x0) * 4, end = (y * now.width + x1) * 4; i < end; i += 4) {
+      for (let c = 0; c < 3; c++) {
+        const d = Math.abs(a[i + c] - b[i + c]);
+        if (d > 24) return null;
+        sum += d;
+        n += 1;
+      }
+    }
+  }
+  return n && sum / n < 1 ? line : null;
+}
+
 /** Splits quads into `n` runs of about equal total length (recognition cost follows length). */
 function shareOut(quads, n) {
   const length = (q) => Math.hypot(q[1][0] - q[0][0], q[1][1] - q[0][1]) / Math.max(1, Math.hypot(q[3][0] - q[0][0], q[3][1] - q[0][1]));
@@ -215,9 +247,11 @@ export class Kuronuri {
 
   /**
    * Reads the text of decoded pixels (`rgba`: an ArrayBuffer of `width × height` RGBA
-   * pixels, such as a video frame); the result is as `ocrImage`'s.
+   * pixels, such as a video frame); the result is as `ocrImage`'s. `reuse`: an earlier
+   * result `{width, height, rgba, lines}` whose lines are taken as they are wherever the same
+   * line is found over the same pixels.
    */
-  async ocrPixels({ width, height, rgba }, { onProgress, threads } = {}) {
+  async ocrPixels({ width, height, rgba }, { onProgress, threads, reuse } = {}) {
     await this.loadOcr();
     const started = performance.now();
     const engines = [this.#engine, ...this.#pool].slice(0, Math.max(1, Math.min(threads ?? this.#threads, this.#threads)));
@@ -232,6 +266,18 @@ export class Kuronuri {
       quads = again.quads;
       detectTimings = { first: detectTimings, ...again.detectTimings };
     }
+    // Lines found at the same place with the same pixels in `reuse` (the previous frame read
+    // of a video) keep their text; only the others are recognised.
+    const kept = [];
+    if (reuse) {
+      const fresh = [];
+      for (const q of quads) {
+        const line = sameLine(reuse, { rgba, width, height }, q);
+        if (line) kept.push(line);
+        else fresh.push(q);
+      }
+      quads = fresh;
+    }
     const parts = shareOut(quads, engines.length);
     const done = new Array(parts.length).fill(0);
     const results = await Promise.all(parts.map((indices, w) => engines[w].call(
@@ -239,7 +285,7 @@ export class Kuronuri {
       { rgba, width, height, quads: indices.map((i) => quads[i]) },
       { onProgress: (d) => { done[w] = d; onProgress?.(done.reduce((a, b) => a + b, 0), quads.length); } },
     )));
-    const lines = results.flatMap((r) => r.lines);
+    const lines = [...kept, ...results.flatMap((r) => r.lines)];
     const recognizeTimings = results.map((r) => r.timings);
     return {
       width,
@@ -250,6 +296,7 @@ export class Kuronuri {
         detect: detectTimings,
         recognize: recognizeTimings,
         workers: engines.length,
+        reused: kept.length,
         total_ms: performance.now() - started,
       },
     };
@@ -299,17 +346,24 @@ export class Kuronuri {
       signal?.throwIfAborted?.();
       const info = await video.call('open', { blob });
       let read = 0;
+      let reused = 0;
+      let lines = 0;
       let frames = 0;
       let time = 0;
       const report = () => onProgress?.({ phase: 'scan', frames, time, duration: info.duration, read });
       const reading = [];
+      // Frames are read one after another, each reusing the lines of the one before that
+      // did not change (a pointer moved, a field was typed in); decoding goes on meanwhile.
+      let previous = Promise.resolve(null);
       for (;;) {
         const step = await video.call('next', {}, { onProgress: (f, t) => { frames = f; time = t; report(); } });
         if (step.done) break;
         frames = step.i + 1;
         time = step.t;
-        const job = this.ocrPixels(step)
-          .then((ocr) => this.scanText(ocr, { policy }))
+        const ocr = previous.then((reuse) => this.ocrPixels(step, { reuse }));
+        previous = ocr.then((r) => ({ width: step.width, height: step.height, rgba: step.rgba, lines: r.lines }), () => null);
+        const job = ocr
+          .then((r) => { reused += r.timings.reused; lines += r.lines.length; return this.scanText(r, { policy }); })
           .then((findings) => video.call('findings', { i: step.i, findings }))
           .then(() => { read += 1; report(); });
         reading.push(job);
@@ -319,6 +373,7 @@ export class Kuronuri {
       await Promise.all(reading);
       const result = await video.call('finish');
       result.duration = info.duration;
+      result.lines = { read: lines, reused };
       result.frames = framesOf(result);
       return result;
     } finally {

@@ -74,7 +74,10 @@ fn is_horizontal(q: &Quad) -> bool {
 
 /// Splits the characters `chars` (indices) into consecutive words that `word(first, last)`
 /// knows, if they can all be: a header row read as one run (社員番号氏名).
-fn word_break<K: Copy>(chars: &[usize], word: impl Fn(usize, usize) -> Option<K>) -> Option<Vec<(usize, usize, K)>> {
+fn word_break<K: Copy>(
+    chars: &[usize],
+    word: impl Fn(usize, usize) -> Option<K>,
+) -> Option<Vec<(usize, usize, K)>> {
     let n = chars.len();
     if n < 2 || n > 40 {
         return None;
@@ -83,7 +86,9 @@ fn word_break<K: Copy>(chars: &[usize], word: impl Fn(usize, usize) -> Option<K>
     let mut best: Vec<Option<Vec<(usize, usize, K)>>> = vec![None; n + 1];
     best[0] = Some(Vec::new());
     for i in 0..n {
-        let Some(before) = best[i].clone() else { continue };
+        let Some(before) = best[i].clone() else {
+            continue;
+        };
         for j in i + 1..=n.min(i + 12) {
             if let Some(kind) = word(chars[i], chars[j - 1]) {
                 let mut words = before.clone();
@@ -121,7 +126,16 @@ fn extent(quads: impl IntoIterator<Item = Quad>, angle: f32) -> [f32; 4] {
 
 /// Splits each horizontal line into segments and groups them into rows.
 pub fn layout(lines: &[TextLine]) -> Layout {
-    let angle = median(lines.iter().filter(|l| is_horizontal(&l.quad)).map(|l| { let d = direction(&l.quad); d[1].atan2(d[0]) }).collect());
+    let angle = median(
+        lines
+            .iter()
+            .filter(|l| is_horizontal(&l.quad))
+            .map(|l| {
+                let d = direction(&l.quad);
+                d[1].atan2(d[0])
+            })
+            .collect(),
+    );
     let mut segments = Vec::new();
     for (li, line) in lines.iter().enumerate() {
         if !is_horizontal(&line.quad) || line.chars.is_empty() {
@@ -129,17 +143,53 @@ pub fn layout(lines: &[TextLine]) -> Layout {
         }
         let e = extent([line.quad], angle);
         let height = e[3] - e[2];
-        let centers: Vec<f32> = line.chars.iter().map(|c| rotate([(c.quad[0][0] + c.quad[2][0]) / 2.0, (c.quad[0][1] + c.quad[2][1]) / 2.0], angle)[0]).collect();
-        let solid: Vec<usize> = (0..line.chars.len()).filter(|&i| !line.chars[i].text.trim().is_empty()).collect();
+        let centers: Vec<f32> = line
+            .chars
+            .iter()
+            .map(|c| {
+                rotate(
+                    [
+                        (c.quad[0][0] + c.quad[2][0]) / 2.0,
+                        (c.quad[0][1] + c.quad[2][1]) / 2.0,
+                    ],
+                    angle,
+                )[0]
+            })
+            .collect();
+        let solid: Vec<usize> = (0..line.chars.len())
+            .filter(|&i| !line.chars[i].text.trim().is_empty())
+            .collect();
         // The typical advance between neighbouring characters, for judging gaps.
-        let advance = median(solid.windows(2).filter(|w| w[1] == w[0] + 1).map(|w| centers[w[1]] - centers[w[0]]).collect());
-        let advance = if advance > 0.0 { advance.min(height) } else { height * 0.8 };
+        let advance = median(
+            solid
+                .windows(2)
+                .filter(|w| w[1] == w[0] + 1)
+                .map(|w| centers[w[1]] - centers[w[0]])
+                .collect(),
+        );
+        let advance = if advance > 0.0 {
+            advance.min(height)
+        } else {
+            height * 0.8
+        };
         let mut start: Option<usize> = None;
         let mut prev: Option<usize> = None;
         let push = |first: usize, last: usize, segments: &mut Vec<Segment>| {
             let e = extent(line.chars[first..=last].iter().map(|c| c.quad), angle);
-            let text: String = line.chars[first..=last].iter().map(|c| c.text.as_str()).collect();
-            segments.push(Segment { line: li, first, last, text, x0: e[0], x1: e[1], y0: e[2], y1: e[3] });
+            let text: String = line.chars[first..=last]
+                .iter()
+                .map(|c| c.text.as_str())
+                .collect();
+            segments.push(Segment {
+                line: li,
+                first,
+                last,
+                text,
+                x0: e[0],
+                x1: e[1],
+                y0: e[2],
+                y1: e[3],
+            });
         };
         for &i in &solid {
             if let (Some(s), Some(p)) = (start, prev) {
@@ -177,20 +227,27 @@ pub fn layout(lines: &[TextLine]) -> Layout {
         let next = by_x
             .iter()
             .copied()
-            .filter(|&b| b != a && segments[b].x0 >= sa.x1 - 0.3 * h && (segments[b].yc() - sa.yc()).abs() < 0.45 * h.max(segments[b].height().min(h)))
+            .filter(|&b| {
+                b != a
+                    && segments[b].x0 >= sa.x1 - 0.3 * h
+                    && (segments[b].yc() - sa.yc()).abs()
+                        < 0.45 * h.max(segments[b].height().min(h))
+            })
             .min_by(|&b, &c| (segments[b].x0 - sa.x1).total_cmp(&(segments[c].x0 - sa.x1)));
         if let Some(b) = next {
             let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
             parent[ra] = rb;
         }
     }
-    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> =
+        std::collections::BTreeMap::new();
     for i in 0..n {
         let r = root(&mut parent, i);
         groups.entry(r).or_default().push(i);
     }
     let mut rows: Vec<Vec<usize>> = groups.into_values().collect();
-    let mean_y = |row: &Vec<usize>| row.iter().map(|&i| segments[i].yc()).sum::<f32>() / row.len() as f32;
+    let mean_y =
+        |row: &Vec<usize>| row.iter().map(|&i| segments[i].yc()).sum::<f32>() / row.len() as f32;
     rows.sort_by(|a, b| mean_y(a).total_cmp(&mean_y(b)));
     let mut row_of = vec![0; segments.len()];
     for (r, row) in rows.iter_mut().enumerate() {
@@ -199,7 +256,13 @@ pub fn layout(lines: &[TextLine]) -> Layout {
             row_of[i] = r;
         }
     }
-    Layout { angle, segments, rows, row_of, line_height }
+    Layout {
+        angle,
+        segments,
+        rows,
+        row_of,
+        line_height,
+    }
 }
 
 /// A table: a header row and, under it, the rows whose segments fall under its headers.
@@ -237,7 +300,12 @@ impl Layout {
     /// text), and `near`, which names a label read with a slip (used only in a row that
     /// already has two exact labels). A header row has at least two exact labels, and labels
     /// make most of it; its other segments are columns with no kind.
-    pub fn tables<K: Copy>(&self, lines: &[TextLine], classify: impl Fn(&str) -> Option<K>, near: impl Fn(&str) -> Option<K>) -> Vec<Table<K>> {
+    pub fn tables<K: Copy>(
+        &self,
+        lines: &[TextLine],
+        classify: impl Fn(&str) -> Option<K>,
+        near: impl Fn(&str) -> Option<K>,
+    ) -> Vec<Table<K>> {
         let mut tables = Vec::new();
         let mut headers: Vec<Option<Vec<Column<K>>>> = Vec::with_capacity(self.rows.len());
         for row in &self.rows {
@@ -251,18 +319,29 @@ impl Layout {
             };
             let h = self.line_height.max(1.0);
             let mut cells = Vec::new();
-            let mut last_y = self.rows[r].iter().map(|&s| self.segments[s].yc()).sum::<f32>() / self.rows[r].len() as f32;
+            let mut last_y = self.rows[r]
+                .iter()
+                .map(|&s| self.segments[s].yc())
+                .sum::<f32>()
+                / self.rows[r].len() as f32;
             let mut pitches: Vec<f32> = Vec::new();
             let mut next = r + 1;
             while next < self.rows.len() && headers[next].is_none() {
                 let row = &self.rows[next];
                 let y = row.iter().map(|&s| self.segments[s].yc()).sum::<f32>() / row.len() as f32;
-                let pitch = if pitches.is_empty() { 2.5 * h } else { median(pitches.clone()) };
+                let pitch = if pitches.is_empty() {
+                    2.5 * h
+                } else {
+                    median(pitches.clone())
+                };
                 if y - last_y > 3.5 * pitch.max(h) {
                     break;
                 }
                 // A row that starts with a label is a form's label and value, not a cell.
-                if row.first().is_some_and(|&s| classify(&self.segments[s].text).is_some()) {
+                if row
+                    .first()
+                    .is_some_and(|&s| classify(&self.segments[s].text).is_some())
+                {
                     break;
                 }
                 let before = cells.len();
@@ -286,30 +365,56 @@ impl Layout {
                 next += 1;
             }
             if !cells.is_empty() {
-                tables.push(Table { header_row: r, columns, cells });
+                tables.push(Table {
+                    header_row: r,
+                    columns,
+                    cells,
+                });
             }
             r = next.max(r + 1);
         }
         tables
     }
 
-    fn header<K: Copy>(&self, row: &[usize], lines: &[TextLine], classify: &impl Fn(&str) -> Option<K>, near: &impl Fn(&str) -> Option<K>) -> Option<Vec<Column<K>>> {
+    fn header<K: Copy>(
+        &self,
+        row: &[usize],
+        lines: &[TextLine],
+        classify: &impl Fn(&str) -> Option<K>,
+        near: &impl Fn(&str) -> Option<K>,
+    ) -> Option<Vec<Column<K>>> {
         let mut columns: Vec<Column<K>> = Vec::new();
         let mut unknown: Vec<usize> = Vec::new();
-        let text_of = |line: &TextLine, a: usize, b: usize| -> String { line.chars[a..=b].iter().map(|c| c.text.as_str()).collect() };
+        let text_of = |line: &TextLine, a: usize, b: usize| -> String {
+            line.chars[a..=b].iter().map(|c| c.text.as_str()).collect()
+        };
         let column = |s: usize, line: &TextLine, a: usize, b: usize, kind: Option<K>| {
             let e = extent(line.chars[a..=b].iter().map(|c| c.quad), self.angle);
-            Column { header: s, label: text_of(line, a, b), kind, x0: e[0], x1: e[1] }
+            Column {
+                header: s,
+                label: text_of(line, a, b),
+                kind,
+                x0: e[0],
+                x1: e[1],
+            }
         };
         for &s in row {
             let seg = &self.segments[s];
             if let Some(kind) = classify(&seg.text) {
-                columns.push(Column { header: s, label: seg.text.clone(), kind: Some(kind), x0: seg.x0, x1: seg.x1 });
+                columns.push(Column {
+                    header: s,
+                    label: seg.text.clone(),
+                    kind: Some(kind),
+                    x0: seg.x0,
+                    x1: seg.x1,
+                });
                 continue;
             }
             // A header row read as one line: its labels split by spaces, or run together.
             let line = &lines[seg.line];
-            let solid: Vec<usize> = (seg.first..=seg.last).filter(|&i| !line.chars[i].text.trim().is_empty()).collect();
+            let solid: Vec<usize> = (seg.first..=seg.last)
+                .filter(|&i| !line.chars[i].text.trim().is_empty())
+                .collect();
             let mut parts = Vec::new();
             let mut start = None;
             for i in seg.first..=seg.last + 1 {
@@ -323,7 +428,10 @@ impl Layout {
                     _ => {}
                 }
             }
-            let kinds: Vec<Option<K>> = parts.iter().map(|&(a, b)| classify(&text_of(line, a, b))).collect();
+            let kinds: Vec<Option<K>> = parts
+                .iter()
+                .map(|&(a, b)| classify(&text_of(line, a, b)))
+                .collect();
             if parts.len() >= 2 && kinds.iter().all(Option::is_some) {
                 for (&(a, b), kind) in parts.iter().zip(kinds) {
                     columns.push(column(s, line, a, b, kind));
@@ -343,20 +451,41 @@ impl Layout {
         // Headers read with a slip join the known ones; the rest count as columns between
         // known ones, or beside them within one and a half times the usual gap between known
         // columns (a side menu's item in the same row is further off).
-        let guesses: Vec<(usize, Option<K>)> = unknown.iter().map(|&s| (s, near(&self.segments[s].text))).collect();
+        let guesses: Vec<(usize, Option<K>)> = unknown
+            .iter()
+            .map(|&s| (s, near(&self.segments[s].text)))
+            .collect();
         let near_count = guesses.iter().filter(|(_, k)| k.is_some()).count();
         for &(s, kind) in guesses.iter().filter(|(_, k)| k.is_some()) {
             let seg = &self.segments[s];
-            columns.push(Column { header: s, label: seg.text.clone(), kind, x0: seg.x0, x1: seg.x1 });
+            columns.push(Column {
+                header: s,
+                label: seg.text.clone(),
+                kind,
+                x0: seg.x0,
+                x1: seg.x1,
+            });
         }
         columns.sort_by(|a, b| a.x0.total_cmp(&b.x0));
-        let gaps: Vec<f32> = columns.windows(2).map(|w| (w[1].x0 - w[0].x1).max(0.0)).collect();
+        let gaps: Vec<f32> = columns
+            .windows(2)
+            .map(|w| (w[1].x0 - w[0].x1).max(0.0))
+            .collect();
         let gap = 1.5 * median(gaps).max(self.line_height);
-        let (left, right) = (columns[0].x0, columns.iter().map(|c| c.x1).fold(f32::MIN, f32::max));
+        let (left, right) = (
+            columns[0].x0,
+            columns.iter().map(|c| c.x1).fold(f32::MIN, f32::max),
+        );
         for &(s, _) in guesses.iter().filter(|(_, k)| k.is_none()) {
             let seg = &self.segments[s];
             if seg.x1 >= left - gap && seg.x0 <= right + gap {
-                columns.push(Column { header: s, label: seg.text.clone(), kind: None, x0: seg.x0, x1: seg.x1 });
+                columns.push(Column {
+                    header: s,
+                    label: seg.text.clone(),
+                    kind: None,
+                    x0: seg.x0,
+                    x1: seg.x1,
+                });
             }
         }
         let counted = exact + unknown.len();
@@ -369,17 +498,33 @@ impl Layout {
     /// Puts segment `s` (or its pieces) under the columns it falls under.
     /// `reach`: how far (in line heights) from every header a segment may lie and still be
     /// put under the nearest one.
-    fn assign<K>(&self, s: usize, lines: &[TextLine], columns: &[Column<K>], row: usize, reach: f32, cells: &mut Vec<Cell>) {
+    fn assign<K>(
+        &self,
+        s: usize,
+        lines: &[TextLine],
+        columns: &[Column<K>],
+        row: usize,
+        reach: f32,
+        cells: &mut Vec<Cell>,
+    ) {
         let seg = &self.segments[s];
         let h = self.line_height.max(1.0);
         let tol = 0.3 * h;
-        let overlap = |c: &Column<K>, x0: f32, x1: f32| (x1.min(c.x1 + tol) - x0.max(c.x0 - tol)).max(0.0);
-        let spanned = columns.iter().filter(|c| overlap(c, seg.x0, seg.x1) >= 0.5 * (c.x1 - c.x0)).count();
+        let overlap =
+            |c: &Column<K>, x0: f32, x1: f32| (x1.min(c.x1 + tol) - x0.max(c.x0 - tol)).max(0.0);
+        let spanned = columns
+            .iter()
+            .filter(|c| overlap(c, seg.x0, seg.x1) >= 0.5 * (c.x1 - c.x0))
+            .count();
         let nearest = |x0: f32, x1: f32| -> Option<usize> {
             let mut best: Option<(usize, f32, f32)> = None; // (column, overlap, distance)
             for (i, c) in columns.iter().enumerate() {
                 let o = overlap(c, x0, x1);
-                let d = if o > 0.0 { 0.0 } else { (c.x0 - x1).max(x0 - c.x1) };
+                let d = if o > 0.0 {
+                    0.0
+                } else {
+                    (c.x0 - x1).max(x0 - c.x1)
+                };
                 let better = match best {
                     None => true,
                     Some((_, bo, bd)) => o > bo || (o == bo && d < bd),
@@ -389,11 +534,18 @@ impl Layout {
                 }
             }
             // Far from every header: not part of this table (a side menu, a caption).
-            best.filter(|&(_, o, d)| o > 0.0 || d < reach * h).map(|(i, _, _)| i)
+            best.filter(|&(_, o, d)| o > 0.0 || d < reach * h)
+                .map(|(i, _, _)| i)
         };
         if spanned <= 1 {
             if let Some(column) = nearest(seg.x0, seg.x1) {
-                cells.push(Cell { row, column, segment: s, first: seg.first, last: seg.last });
+                cells.push(Cell {
+                    row,
+                    column,
+                    segment: s,
+                    first: seg.first,
+                    last: seg.last,
+                });
             }
             return;
         }
@@ -405,19 +557,33 @@ impl Layout {
                 continue;
             }
             let e = extent([line.chars[i].quad], self.angle);
-            let Some(column) = nearest(e[0], e[1]) else { continue };
+            let Some(column) = nearest(e[0], e[1]) else {
+                continue;
+            };
             match current {
                 Some((c, a, _)) if c == column => current = Some((c, a, i)),
                 _ => {
                     if let Some((c, a, b)) = current {
-                        cells.push(Cell { row, column: c, segment: s, first: a, last: b });
+                        cells.push(Cell {
+                            row,
+                            column: c,
+                            segment: s,
+                            first: a,
+                            last: b,
+                        });
                     }
                     current = Some((column, i, i));
                 }
             }
         }
         if let Some((c, a, b)) = current {
-            cells.push(Cell { row, column: c, segment: s, first: a, last: b });
+            cells.push(Cell {
+                row,
+                column: c,
+                segment: s,
+                first: a,
+                last: b,
+            });
         }
     }
 
@@ -425,7 +591,11 @@ impl Layout {
     pub fn right_of(&self, s: usize) -> Vec<usize> {
         let row = &self.rows[self.row_of[s]];
         let x = self.segments[s].x1;
-        let mut v: Vec<usize> = row.iter().copied().filter(|&t| t != s && self.segments[t].x0 >= x - 0.2 * self.line_height).collect();
+        let mut v: Vec<usize> = row
+            .iter()
+            .copied()
+            .filter(|&t| t != s && self.segments[t].x0 >= x - 0.2 * self.line_height)
+            .collect();
         v.sort_by(|&a, &b| self.segments[a].x0.total_cmp(&self.segments[b].x0));
         v
     }
@@ -440,7 +610,10 @@ impl Layout {
             .enumerate()
             .filter(|(_, t)| {
                 let gap = t.y0 - seg.y1;
-                t.yc() > seg.yc() + 0.6 * h && gap < 1.5 * h && ((t.x0 - seg.x0).abs() < 1.5 * h || (t.x1.min(seg.x1) - t.x0.max(seg.x0)) > 0.0)
+                t.yc() > seg.yc() + 0.6 * h
+                    && gap < 1.5 * h
+                    && ((t.x0 - seg.x0).abs() < 1.5 * h
+                        || (t.x1.min(seg.x1) - t.x0.max(seg.x0)) > 0.0)
             })
             .min_by(|a, b| a.1.y0.total_cmp(&b.1.y0))
             .map(|(i, _)| i)

@@ -24,13 +24,19 @@ pub fn decode(bytes: &[u8]) -> Result<Image, Error> {
     let format = image::guess_format(bytes).map_err(|_| Error::NotAnImage)?;
     match format {
         ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP => {}
-        other => return Err(Error::UnsupportedFormat(format!("{other:?}").to_uppercase())),
+        other => {
+            return Err(Error::UnsupportedFormat(
+                format!("{other:?}").to_uppercase(),
+            ))
+        }
     }
     match format {
         ImageFormat::Png => check_png_header(bytes)?,
         // The JPEG decoder fills a cut-off file with grey rather than failing: check the end.
         ImageFormat::Jpeg if !jpeg_is_complete(bytes) => {
-            return Err(Error::Corrupt("the JPEG data ends before its end marker".into()))
+            return Err(Error::Corrupt(
+                "the JPEG data ends before its end marker".into(),
+            ))
         }
         _ => {}
     }
@@ -43,11 +49,17 @@ pub fn decode(bytes: &[u8]) -> Result<Image, Error> {
     limits.max_image_height = Some(height);
     limits.max_alloc = Some(MAX_PIXELS * 8 + (64 << 20));
     decoder.set_limits(limits).map_err(corrupt)?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut picture = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     picture.apply_orientation(orientation);
     let rgba = picture.into_rgba8();
-    Ok(Image { width: rgba.width(), height: rgba.height(), rgba: rgba.into_raw() })
+    Ok(Image {
+        width: rgba.width(),
+        height: rgba.height(),
+        rgba: rgba.into_raw(),
+    })
 }
 
 /// The size rules: at least one pixel, at most [`MAX_PIXELS`].
@@ -89,7 +101,9 @@ pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
         }
         let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
         if marker == 0xDA {
-            return bytes[at + 2 + length.min(bytes.len() - at - 2)..].windows(2).any(|w| w == [0xFF, 0xD9]);
+            return bytes[at + 2 + length.min(bytes.len() - at - 2)..]
+                .windows(2)
+                .any(|w| w == [0xFF, 0xD9]);
         }
         at += 2 + length;
     }
@@ -98,7 +112,9 @@ pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
 
 fn corrupt(e: image::ImageError) -> Error {
     match e {
-        image::ImageError::Limits(_) => Error::Corrupt("it needs more memory than its size allows".into()),
+        image::ImageError::Limits(_) => {
+            Error::Corrupt("it needs more memory than its size allows".into())
+        }
         image::ImageError::Unsupported(u) => Error::Corrupt(u.to_string()),
         other => Error::Corrupt(other.to_string()),
     }

@@ -20,16 +20,27 @@ impl<'a> FrameMut<'a> {
     pub fn new(data: &'a mut [u8], width: u32, height: u32, stride: usize) -> Result<Self, Error> {
         let row = width as usize * 4;
         if stride < row {
-            return Err(Error::BadFrame(format!("stride {stride} is shorter than a row of {row} bytes")));
+            return Err(Error::BadFrame(format!(
+                "stride {stride} is shorter than a row of {row} bytes"
+            )));
         }
-        let needed = if height == 0 { 0 } else { stride * (height as usize - 1) + row };
+        let needed = if height == 0 {
+            0
+        } else {
+            stride * (height as usize - 1) + row
+        };
         if data.len() < needed {
             return Err(Error::BadFrame(format!(
                 "buffer holds {} bytes, a {width}×{height} frame with stride {stride} needs {needed}",
                 data.len()
             )));
         }
-        Ok(FrameMut { data, width, height, stride })
+        Ok(FrameMut {
+            data,
+            width,
+            height,
+            stride,
+        })
     }
 
     /// A tightly packed frame (`stride = width * 4`).

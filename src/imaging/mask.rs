@@ -80,13 +80,27 @@ pub fn mask_regions(frame: &mut FrameMut, regions: &[Region], style: MaskStyle, 
     let mut scratch = Vec::new();
     for (index, region) in regions.iter().enumerate() {
         let coverage = region.coverage(frame.width(), frame.height());
-        mask_coverage(frame, &coverage, region.height(), region.style.unwrap_or(style), mix(seed, index as u64), &mut scratch);
+        mask_coverage(
+            frame,
+            &coverage,
+            region.height(),
+            region.style.unwrap_or(style),
+            mix(seed, index as u64),
+            &mut scratch,
+        );
     }
 }
 
 /// Masks the pixels of one region's coverage. `height` is the region's height (it sets the
 /// block size); `key` keys the noise. Reads and writes nothing outside the coverage's bounds.
-pub fn mask_coverage(frame: &mut FrameMut, coverage: &Coverage, height: f32, style: MaskStyle, key: u64, scratch: &mut Vec<[u8; 4]>) {
+pub fn mask_coverage(
+    frame: &mut FrameMut,
+    coverage: &Coverage,
+    height: f32,
+    style: MaskStyle,
+    key: u64,
+    scratch: &mut Vec<[u8; 4]>,
+) {
     if coverage.is_empty() {
         return;
     }
@@ -135,15 +149,29 @@ fn mean_colour(frame: &FrameMut, coverage: &Coverage) -> [u8; 3] {
 fn noisy_grid(frame: &FrameMut, coverage: &Coverage, block: u32, key: u64) -> Grid {
     let (x0, y0, x1, y1) = coverage.bounds().expect("a non-empty coverage");
     let mean = mean_colour(frame, coverage);
-    let (tw, th) = ((x1 - x0).div_ceil(block) as usize, (y1 - y0).div_ceil(block) as usize);
+    let (tw, th) = (
+        (x1 - x0).div_ceil(block) as usize,
+        (y1 - y0).div_ceil(block) as usize,
+    );
     let mut cells = Vec::with_capacity(tw * th);
     for by in 0..th as u32 {
         for bx in 0..tw as u32 {
             let offset = noise(key, bx, by);
-            cells.push([shift(mean[0], offset), shift(mean[1], offset), shift(mean[2], offset), 255]);
+            cells.push([
+                shift(mean[0], offset),
+                shift(mean[1], offset),
+                shift(mean[2], offset),
+                255,
+            ]);
         }
     }
-    Grid { cells, width: tw, height: th, origin: (x0, y0), cell: block as usize }
+    Grid {
+        cells,
+        width: tw,
+        height: th,
+        origin: (x0, y0),
+        cell: block as usize,
+    }
 }
 
 /// Fills the coverage with `block`-sized squares (anchored at its top-left corner) of the
@@ -170,7 +198,13 @@ pub fn noisy_mosaic(frame: &mut FrameMut, coverage: &Coverage, block: u32, key: 
 /// The blur style for text: the noisy mosaic's block grid, smoothed by three box-blur passes
 /// of one cell (so radius `block` pixels) and enlarged bilinearly. The mosaic never needs to be
 /// written out first: its block grid is the blur's coarse grid.
-pub fn noisy_blur(frame: &mut FrameMut, coverage: &Coverage, block: u32, key: u64, scratch: &mut Vec<[u8; 4]>) {
+pub fn noisy_blur(
+    frame: &mut FrameMut,
+    coverage: &Coverage,
+    block: u32,
+    key: u64,
+    scratch: &mut Vec<[u8; 4]>,
+) {
     if coverage.is_empty() {
         return;
     }
@@ -208,7 +242,12 @@ fn mix(a: u64, b: u64) -> u64 {
 /// (each cell the mean of k×k pixels, blur radius `radius/k`), and the result is brought back
 /// to full size by bilinear interpolation, which a blur this wide cannot tell from working at
 /// full resolution.
-pub fn box_blur_3(frame: &mut FrameMut, coverage: &Coverage, radius: u32, scratch: &mut Vec<[u8; 4]>) {
+pub fn box_blur_3(
+    frame: &mut FrameMut,
+    coverage: &Coverage,
+    radius: u32,
+    scratch: &mut Vec<[u8; 4]>,
+) {
     if coverage.is_empty() {
         return;
     }
@@ -255,7 +294,13 @@ impl Grid {
                 cells.push([0, 1, 2, 3].map(|c| ((s[c] + n / 2) / n) as u8));
             }
         }
-        Grid { cells, width: tw, height: th, origin: (x0, y0), cell: k }
+        Grid {
+            cells,
+            width: tw,
+            height: th,
+            origin: (x0, y0),
+            cell: k,
+        }
     }
 
     /// Three horizontal then three vertical box-blur passes of `radius` cells.
@@ -281,7 +326,9 @@ impl Grid {
     /// Writes the grid enlarged by bilinear interpolation (cell centres at the centres of the
     /// pixel squares they stand for) over the covered pixels, opaque.
     fn enlarge_into(&self, frame: &mut FrameMut, coverage: &Coverage) {
-        let Some((x0, _, x1, _)) = coverage.bounds() else { return };
+        let Some((x0, _, x1, _)) = coverage.bounds() else {
+            return;
+        };
         let (tw, th, k) = (self.width, self.height, self.cell as f32);
         // Where an output pixel samples the grid along one axis: the lower cell and the weight
         // (of 256) of the next one.
@@ -291,13 +338,19 @@ impl Grid {
             let frac = if n == 1 { 0.0 } else { s - i0 as f32 };
             (i0, (frac * 256.0).round() as i32)
         };
-        let columns: Vec<(u32, i32)> = (0..x1 - x0).map(|x| place(x, tw)).map(|(i, w)| (i as u32, w)).collect();
+        let columns: Vec<(u32, i32)> = (0..x1 - x0)
+            .map(|x| place(x, tw))
+            .map(|(i, w)| (i as u32, w))
+            .collect();
         // One grid row interpolated vertically, in 1/256ths, and each cell's step to the next.
         let mut row = vec![([0i32; 4], [0i32; 4]); tw];
         for s in &coverage.spans {
             let (ty, wy) = place(s.y - self.origin.1, th);
             let next = (ty + 1).min(th - 1);
-            let (t0, t1) = (&self.cells[ty * tw..(ty + 1) * tw], &self.cells[next * tw..(next + 1) * tw]);
+            let (t0, t1) = (
+                &self.cells[ty * tw..(ty + 1) * tw],
+                &self.cells[next * tw..(next + 1) * tw],
+            );
             for (i, (p0, p1)) in t0.iter().zip(t1).enumerate() {
                 row[i].0 = [0, 1, 2, 3].map(|c| p0[c] as i32 * (256 - wy) + p1[c] as i32 * wy);
             }
@@ -310,7 +363,8 @@ impl Grid {
             let cols = &columns[(s.x0 - x0) as usize..(s.x1 - x0) as usize];
             for (o, &(tx, wx)) in out.iter_mut().zip(cols) {
                 let (base, step) = &row[tx as usize];
-                let v: [i32; 4] = [0, 1, 2, 3].map(|c| (base[c] + ((step[c] * wx) >> 8) + 128) >> 8);
+                let v: [i32; 4] =
+                    [0, 1, 2, 3].map(|c| (base[c] + ((step[c] * wx) >> 8) + 128) >> 8);
                 *o = [v[0] as u8, v[1] as u8, v[2] as u8, 255];
             }
         }
@@ -352,7 +406,14 @@ fn blur_row(src: &[[u8; 4]], dst: &mut [[u8; 4]], r: usize) {
 }
 
 /// One vertical box-blur pass over a `w × h` tile, row by row with a sum per column.
-fn blur_columns(src: &[[u8; 4]], dst: &mut [[u8; 4]], w: usize, h: usize, r: usize, sums: &mut [[u32; 4]]) {
+fn blur_columns(
+    src: &[[u8; 4]],
+    dst: &mut [[u8; 4]],
+    w: usize,
+    h: usize,
+    r: usize,
+    sums: &mut [[u32; 4]],
+) {
     let inv = reciprocal(2 * r + 1);
     let row = |y: isize| {
         let y = y.clamp(0, h as isize - 1) as usize;
@@ -373,7 +434,10 @@ fn blur_columns(src: &[[u8; 4]], dst: &mut [[u8; 4]], w: usize, h: usize, r: usi
                 o[c] = divide(s[c], inv);
             }
         }
-        let (add, sub) = (row(y as isize + r as isize + 1), row(y as isize - r as isize));
+        let (add, sub) = (
+            row(y as isize + r as isize + 1),
+            row(y as isize - r as isize),
+        );
         for ((s, a), b) in sums.iter_mut().zip(add).zip(sub) {
             for c in 0..4 {
                 s[c] = s[c] + a[c] as u32 - b[c] as u32;
@@ -388,8 +452,14 @@ mod tests {
 
     #[test]
     fn styles_parse() {
-        assert_eq!("fill".parse::<MaskStyle>().unwrap(), MaskStyle::Fill([0, 0, 0]));
-        assert_eq!("fill:#ff8000".parse::<MaskStyle>().unwrap(), MaskStyle::Fill([255, 128, 0]));
+        assert_eq!(
+            "fill".parse::<MaskStyle>().unwrap(),
+            MaskStyle::Fill([0, 0, 0])
+        );
+        assert_eq!(
+            "fill:#ff8000".parse::<MaskStyle>().unwrap(),
+            MaskStyle::Fill([255, 128, 0])
+        );
         assert_eq!("blur".parse::<MaskStyle>().unwrap(), MaskStyle::Blur);
         assert!("fill:#ff80".parse::<MaskStyle>().is_err());
         assert!("pixelate".parse::<MaskStyle>().is_err());

@@ -18,7 +18,12 @@ pub struct Rect {
 
 impl Rect {
     fn union(self, o: Rect) -> Rect {
-        Rect { x0: self.x0.min(o.x0), y0: self.y0.min(o.y0), x1: self.x1.max(o.x1), y1: self.y1.max(o.y1) }
+        Rect {
+            x0: self.x0.min(o.x0),
+            y0: self.y0.min(o.y0),
+            x1: self.x1.max(o.x1),
+            y1: self.y1.max(o.y1),
+        }
     }
 
     fn intersects(&self, o: &Rect) -> bool {
@@ -59,7 +64,14 @@ impl Preview {
     /// move (exports draw their own fresh seed).
     pub fn new(original: Image, seed: u64) -> Preview {
         let masked = original.rgba.clone();
-        Preview { original, masked, shown: Vec::new(), style: MaskStyle::default(), seed, scratch: Vec::new() }
+        Preview {
+            original,
+            masked,
+            shown: Vec::new(),
+            style: MaskStyle::default(),
+            seed,
+            scratch: Vec::new(),
+        }
     }
 
     pub fn original(&self) -> &Image {
@@ -78,8 +90,14 @@ impl Preview {
             .iter()
             .map(|r| {
                 let coverage = r.coverage(w, h);
-                let bounds = coverage.bounds().map(|(x0, y0, x1, y1)| Rect { x0, y0, x1, y1 });
-                Shown { region: r.clone(), coverage, bounds }
+                let bounds = coverage
+                    .bounds()
+                    .map(|(x0, y0, x1, y1)| Rect { x0, y0, x1, y1 });
+                Shown {
+                    region: r.clone(),
+                    coverage,
+                    bounds,
+                }
             })
             .collect();
         // Regions that differ (by place in the list, shape or style) mark their old and new
@@ -93,7 +111,8 @@ impl Preview {
         };
         for i in 0..self.shown.len().max(next.len()) {
             let (old, new) = (self.shown.get(i), next.get(i));
-            let same = matches!((old, new), (Some(a), Some(b)) if a.region == b.region) && !restyled;
+            let same =
+                matches!((old, new), (Some(a), Some(b)) if a.region == b.region) && !restyled;
             if !same {
                 mark(old.and_then(|s| s.bounds));
                 mark(new.and_then(|s| s.bounds));
@@ -126,7 +145,14 @@ impl Preview {
         for (index, s) in self.shown.iter().enumerate() {
             if s.bounds.is_some_and(|b| b.intersects(&dirty)) {
                 let key = region_key(self.seed, index);
-                mask_coverage(&mut frame, &s.coverage, s.region.height(), s.region.style.unwrap_or(style), key, &mut self.scratch);
+                mask_coverage(
+                    &mut frame,
+                    &s.coverage,
+                    s.region.height(),
+                    s.region.style.unwrap_or(style),
+                    key,
+                    &mut self.scratch,
+                );
             }
         }
         Some(dirty)
@@ -138,7 +164,9 @@ impl Preview {
         let mut out = Vec::with_capacity(rect.width() as usize * rect.height() as usize * 4);
         for y in rect.y0..rect.y1 {
             let row = y as usize * stride;
-            out.extend_from_slice(&self.masked[row + rect.x0 as usize * 4..row + rect.x1 as usize * 4]);
+            out.extend_from_slice(
+                &self.masked[row + rect.x0 as usize * 4..row + rect.x1 as usize * 4],
+            );
         }
         out
     }
@@ -150,7 +178,11 @@ mod tests {
     use crate::imaging::mask::mask_regions;
 
     fn picture(w: u32, h: u32) -> Image {
-        Image { width: w, height: h, rgba: (0..w * h * 4).map(|i| (i * 31 % 251) as u8).collect() }
+        Image {
+            width: w,
+            height: h,
+            rgba: (0..w * h * 4).map(|i| (i * 31 % 251) as u8).collect(),
+        }
     }
 
     /// After any sequence of edits the preview equals masking the original from scratch.
@@ -159,19 +191,54 @@ mod tests {
         let (w, h) = (160, 120);
         let mut preview = Preview::new(picture(w, h), 99);
         let steps: Vec<(Vec<Region>, MaskStyle)> = vec![
-            (vec![Region::rect(10.0, 10.0, 40.0, 20.0)], MaskStyle::Fill([0, 0, 0])),
-            (vec![Region::rect(10.0, 10.0, 40.0, 20.0), Region::rect(30.0, 20.0, 50.0, 30.0)], MaskStyle::Fill([0, 0, 0])),
-            (vec![Region::rect(12.0, 10.0, 40.0, 20.0), Region::rect(30.0, 20.0, 50.0, 30.0)], MaskStyle::Mosaic),
-            (vec![Region::rect(12.0, 10.0, 40.0, 20.0), Region::rect(90.0, 70.0, 50.0, 30.0)], MaskStyle::Mosaic),
+            (
+                vec![Region::rect(10.0, 10.0, 40.0, 20.0)],
+                MaskStyle::Fill([0, 0, 0]),
+            ),
+            (
+                vec![
+                    Region::rect(10.0, 10.0, 40.0, 20.0),
+                    Region::rect(30.0, 20.0, 50.0, 30.0),
+                ],
+                MaskStyle::Fill([0, 0, 0]),
+            ),
+            (
+                vec![
+                    Region::rect(12.0, 10.0, 40.0, 20.0),
+                    Region::rect(30.0, 20.0, 50.0, 30.0),
+                ],
+                MaskStyle::Mosaic,
+            ),
+            (
+                vec![
+                    Region::rect(12.0, 10.0, 40.0, 20.0),
+                    Region::rect(90.0, 70.0, 50.0, 30.0),
+                ],
+                MaskStyle::Mosaic,
+            ),
             (vec![Region::rect(90.0, 70.0, 50.0, 30.0)], MaskStyle::Blur),
-            (vec![Region::rect(90.0, 70.0, 50.0, 30.0), Region::rect(100.0, 60.0, 30.0, 50.0)], MaskStyle::Blur),
+            (
+                vec![
+                    Region::rect(90.0, 70.0, 50.0, 30.0),
+                    Region::rect(100.0, 60.0, 30.0, 50.0),
+                ],
+                MaskStyle::Blur,
+            ),
             (vec![], MaskStyle::Blur),
         ];
         for (regions, style) in steps {
             preview.update(&regions, style);
             let mut full = preview.original().rgba.clone();
-            mask_regions(&mut FrameMut::packed(&mut full, w, h).unwrap(), &regions, style, 99);
-            assert!(preview.masked() == full.as_slice(), "differs after {regions:?} {style:?}");
+            mask_regions(
+                &mut FrameMut::packed(&mut full, w, h).unwrap(),
+                &regions,
+                style,
+                99,
+            );
+            assert!(
+                preview.masked() == full.as_slice(),
+                "differs after {regions:?} {style:?}"
+            );
         }
     }
 
@@ -182,9 +249,23 @@ mod tests {
         let b = Region::rect(200.0, 200.0, 40.0, 20.0).with_padding(0.0);
         preview.update(&[a.clone(), b.clone()], MaskStyle::default());
         let moved = Region::rect(210.0, 200.0, 40.0, 20.0).with_padding(0.0);
-        let dirty = preview.update(&[a.clone(), moved.clone()], MaskStyle::default()).unwrap();
-        assert_eq!(dirty, Rect { x0: 200, y0: 200, x1: 250, y1: 220 });
-        assert_eq!(preview.update(&[a, moved], MaskStyle::default()), None, "nothing changed");
+        let dirty = preview
+            .update(&[a.clone(), moved.clone()], MaskStyle::default())
+            .unwrap();
+        assert_eq!(
+            dirty,
+            Rect {
+                x0: 200,
+                y0: 200,
+                x1: 250,
+                y1: 220
+            }
+        );
+        assert_eq!(
+            preview.update(&[a, moved], MaskStyle::default()),
+            None,
+            "nothing changed"
+        );
         assert_eq!(preview.crop(dirty).len(), 50 * 20 * 4);
     }
 }

@@ -62,9 +62,20 @@ impl TryFrom<&RegionSpec> for Region {
 
     fn try_from(spec: &RegionSpec) -> Result<Region, Error> {
         let shape = match (&spec.rect, &spec.quad, &spec.polygon) {
-            (Some([x, y, w, h]), None, None) => Shape::Rect { x: *x, y: *y, w: *w, h: *h },
-            (None, Some(points), None) | (None, None, Some(points)) => Shape::Polygon(points.clone()),
-            _ => return Err(Error::BadRegion("a region needs exactly one of box, quad or polygon".into())),
+            (Some([x, y, w, h]), None, None) => Shape::Rect {
+                x: *x,
+                y: *y,
+                w: *w,
+                h: *h,
+            },
+            (None, Some(points), None) | (None, None, Some(points)) => {
+                Shape::Polygon(points.clone())
+            }
+            _ => {
+                return Err(Error::BadRegion(
+                    "a region needs exactly one of box, quad or polygon".into(),
+                ))
+            }
         };
         let region = Region::new(shape, spec.pad.unwrap_or(DEFAULT_PADDING))?;
         Ok(match &spec.style {
@@ -76,8 +87,8 @@ impl TryFrom<&RegionSpec> for Region {
 
 /// Parses a JSON array of region specs.
 pub fn regions_from_json(json: &str) -> Result<Vec<Region>, Error> {
-    let specs: Vec<RegionSpec> =
-        serde_json::from_str(json).map_err(|e| Error::BadRegion(format!("regions are not valid JSON: {e}")))?;
+    let specs: Vec<RegionSpec> = serde_json::from_str(json)
+        .map_err(|e| Error::BadRegion(format!("regions are not valid JSON: {e}")))?;
     specs.iter().map(Region::try_from).collect()
 }
 
@@ -89,27 +100,45 @@ impl Region {
             Shape::Polygon(points) => points.iter().flatten().all(|v| v.is_finite()),
         };
         if !finite {
-            return Err(Error::BadRegion("region coordinates must be finite numbers".into()));
+            return Err(Error::BadRegion(
+                "region coordinates must be finite numbers".into(),
+            ));
         }
         if let Shape::Rect { w, h, .. } = shape {
             if w < 0.0 || h < 0.0 {
-                return Err(Error::BadRegion("a box cannot have a negative width or height".into()));
+                return Err(Error::BadRegion(
+                    "a box cannot have a negative width or height".into(),
+                ));
             }
         }
         if !(0.0..=10.0).contains(&padding) {
-            return Err(Error::BadRegion(format!("padding {padding} must lie between 0 and 10")));
+            return Err(Error::BadRegion(format!(
+                "padding {padding} must lie between 0 and 10"
+            )));
         }
-        Ok(Region { shape, padding, style: None })
+        Ok(Region {
+            shape,
+            padding,
+            style: None,
+        })
     }
 
     /// An axis-aligned box with the default padding.
     pub fn rect(x: f32, y: f32, w: f32, h: f32) -> Region {
-        Region { shape: Shape::Rect { x, y, w, h }, padding: DEFAULT_PADDING, style: None }
+        Region {
+            shape: Shape::Rect { x, y, w, h },
+            padding: DEFAULT_PADDING,
+            style: None,
+        }
     }
 
     /// A polygon (a rotated quad, say) with the default padding.
     pub fn polygon(points: Vec<[f32; 2]>) -> Region {
-        Region { shape: Shape::Polygon(points), padding: DEFAULT_PADDING, style: None }
+        Region {
+            shape: Shape::Polygon(points),
+            padding: DEFAULT_PADDING,
+            style: None,
+        }
     }
 
     pub fn with_style(mut self, style: crate::imaging::MaskStyle) -> Region {
@@ -269,7 +298,11 @@ mod tests {
         let corners = [[0.0, 0.0], [200.0, 0.0], [200.0, 20.0], [0.0, 20.0]]
             .map(|[x, y]: [f32; 2]| [100.0 + x * c - y * s, 100.0 + x * s + y * c]);
         let region = Region::polygon(corners.to_vec());
-        assert!((region.height() - 20.0).abs() < 1e-3, "height {}", region.height());
+        assert!(
+            (region.height() - 20.0).abs() < 1e-3,
+            "height {}",
+            region.height()
+        );
     }
 
     #[test]
@@ -281,13 +314,19 @@ mod tests {
 
     #[test]
     fn zero_area_regions_cover_nothing() {
-        assert!(Region::rect(10.0, 10.0, 0.0, 50.0).coverage(100, 100).is_empty());
-        assert!(Region::polygon(vec![[1.0, 1.0], [5.0, 5.0], [9.0, 9.0]]).coverage(100, 100).is_empty());
+        assert!(Region::rect(10.0, 10.0, 0.0, 50.0)
+            .coverage(100, 100)
+            .is_empty());
+        assert!(Region::polygon(vec![[1.0, 1.0], [5.0, 5.0], [9.0, 9.0]])
+            .coverage(100, 100)
+            .is_empty());
     }
 
     #[test]
     fn json_forms_parse_and_bad_ones_are_refused() {
-        let r = regions_from_json(r#"[{"box":[1,2,3,4]},{"quad":[[0,0],[4,0],[4,2],[0,2]],"pad":0}]"#).unwrap();
+        let r =
+            regions_from_json(r#"[{"box":[1,2,3,4]},{"quad":[[0,0],[4,0],[4,2],[0,2]],"pad":0}]"#)
+                .unwrap();
         assert_eq!(r[0], Region::rect(1.0, 2.0, 3.0, 4.0));
         assert_eq!(r[1].padding, 0.0);
         assert!(regions_from_json(r#"[{"box":[1,2,-3,4]}]"#).is_err());

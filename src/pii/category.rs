@@ -112,10 +112,15 @@ impl Policy {
                 (0, "everything") => policy.preset = Preset::Everything,
                 (0, "identifiers") => policy.preset = Preset::Identifiers,
                 (_, p) if p.starts_with('-') => {
-                    let c = Category::parse(&p[1..]).ok_or_else(|| format!("unknown category {:?}", &p[1..]))?;
+                    let c = Category::parse(&p[1..])
+                        .ok_or_else(|| format!("unknown category {:?}", &p[1..]))?;
                     policy.off.push(c);
                 }
-                _ => return Err(format!("unknown policy part {part:?} (everything | identifiers, then ,-category)")),
+                _ => {
+                    return Err(format!(
+                        "unknown policy part {part:?} (everything | identifiers, then ,-category)"
+                    ))
+                }
             }
         }
         Ok(policy)

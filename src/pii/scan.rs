@@ -24,21 +24,88 @@ struct Raw {
 
 /// Words that name an illness or a condition wherever they are.
 const HEALTH_WORDS: &[&str] = &[
-    "糖尿病", "高血圧", "認知症", "うつ病", "統合失調症", "心不全", "肺炎", "骨折", "脳梗塞", "脳出血", "肝炎",
-    "肝硬変", "腎不全", "腎臓病", "喘息", "がん", "癌", "白血病", "HIV", "エイズ", "結核", "てんかん", "パーキンソン病",
-    "アルツハイマー", "双極性障害", "適応障害", "発達障害", "知的障害", "身体障害", "精神障害", "障害者手帳", "療育手帳",
-    "妊娠", "人工透析", "diabetes", "hypertension", "pneumonia", "dementia", "depression", "cancer", "fracture",
-    "heart failure", "stroke", "asthma", "COPD", "sepsis",
+    "糖尿病",
+    "高血圧",
+    "認知症",
+    "うつ病",
+    "統合失調症",
+    "心不全",
+    "肺炎",
+    "骨折",
+    "脳梗塞",
+    "脳出血",
+    "肝炎",
+    "肝硬変",
+    "腎不全",
+    "腎臓病",
+    "喘息",
+    "がん",
+    "癌",
+    "白血病",
+    "HIV",
+    "エイズ",
+    "結核",
+    "てんかん",
+    "パーキンソン病",
+    "アルツハイマー",
+    "双極性障害",
+    "適応障害",
+    "発達障害",
+    "知的障害",
+    "身体障害",
+    "精神障害",
+    "障害者手帳",
+    "療育手帳",
+    "妊娠",
+    "人工透析",
+    "diabetes",
+    "hypertension",
+    "pneumonia",
+    "dementia",
+    "depression",
+    "cancer",
+    "fracture",
+    "heart failure",
+    "stroke",
+    "asthma",
+    "COPD",
+    "sepsis",
 ];
 
 /// Endings of disease names (about 60% of Japan's standard disease names end in one of these,
 /// measured in the research notes): only used where the context is medical.
-const DISEASE_ENDINGS: &[&str] = &["症", "炎", "腫", "瘍", "骨折", "症候群", "癌", "がん", "病", "損傷", "障害", "不全", "出血", "麻痺", "中毒", "潰瘍", "熱傷", "梗塞"];
+const DISEASE_ENDINGS: &[&str] = &[
+    "症",
+    "炎",
+    "腫",
+    "瘍",
+    "骨折",
+    "症候群",
+    "癌",
+    "がん",
+    "病",
+    "損傷",
+    "障害",
+    "不全",
+    "出血",
+    "麻痺",
+    "中毒",
+    "潰瘍",
+    "熱傷",
+    "梗塞",
+];
 
 fn hits_to_raw(folded: &Folded, line: usize, hits: Vec<Hit>, out: &mut Vec<Raw>) {
     for h in hits {
         if let Some((first, last)) = folded.source_span(h.start, h.end) {
-            out.push(Raw { line, first, last, category: h.category, score: h.score, reason: h.reason.to_string() });
+            out.push(Raw {
+                line,
+                first,
+                last,
+                category: h.category,
+                score: h.score,
+                reason: h.reason.to_string(),
+            });
         }
     }
 }
@@ -48,7 +115,10 @@ fn fold_line(line: &TextLine) -> Folded {
 }
 
 fn fold_range(line: &TextLine, first: usize, last: usize) -> Folded {
-    Folded::new(line.chars[first..=last].iter().map(|c| c.text.as_str()), first)
+    Folded::new(
+        line.chars[first..=last].iter().map(|c| c.text.as_str()),
+        first,
+    )
 }
 
 /// How far a finding's quad reaches beyond its characters, as shares of the line's height:
@@ -73,11 +143,36 @@ pub fn span_quad(line: &TextLine, first: usize, last: usize) -> Quad {
     let down = unit(q[0], q[3]);
     let height = ((q[3][0] - q[0][0]).powi(2) + (q[3][1] - q[0][1]).powi(2)).sqrt();
     let (reach, grow) = (REACH, GROW);
-    let shift = |p: [f32; 2], a: f32, d: f32| [p[0] + along[0] * a * height + down[0] * d * height, p[1] + along[1] * a * height + down[1] * d * height];
-    let (start_top, start_bottom) = if first == 0 { (q[0], q[3]) } else { (a[0], a[3]) };
-    let (end_top, end_bottom) = if last + 1 == line.chars.len() { (q[1], q[2]) } else { (b[1], b[2]) };
-    let (s, e) = (if first == 0 { 0.0 } else { reach }, if last + 1 == line.chars.len() { 0.0 } else { reach });
-    [shift(start_top, -s, -grow), shift(end_top, e, -grow), shift(end_bottom, e, grow), shift(start_bottom, -s, grow)]
+    let shift = |p: [f32; 2], a: f32, d: f32| {
+        [
+            p[0] + along[0] * a * height + down[0] * d * height,
+            p[1] + along[1] * a * height + down[1] * d * height,
+        ]
+    };
+    let (start_top, start_bottom) = if first == 0 {
+        (q[0], q[3])
+    } else {
+        (a[0], a[3])
+    };
+    let (end_top, end_bottom) = if last + 1 == line.chars.len() {
+        (q[1], q[2])
+    } else {
+        (b[1], b[2])
+    };
+    let (s, e) = (
+        if first == 0 { 0.0 } else { reach },
+        if last + 1 == line.chars.len() {
+            0.0
+        } else {
+            reach
+        },
+    );
+    [
+        shift(start_top, -s, -grow),
+        shift(end_top, e, -grow),
+        shift(end_bottom, e, grow),
+        shift(start_bottom, -s, grow),
+    ]
 }
 
 /// Everything personal in `ocr` that `policy` keeps.
@@ -95,7 +190,13 @@ pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
         let mut health = Vec::new();
         for w in HEALTH_WORDS {
             for (at, m) in folded.text.match_indices(w) {
-                health.push(Hit { start: at, end: at + m.len(), category: Category::Health, score: 0.6, reason: "illness or condition (要配慮個人情報)" });
+                health.push(Hit {
+                    start: at,
+                    end: at + m.len(),
+                    category: Category::Health,
+                    score: 0.6,
+                    reason: "illness or condition (要配慮個人情報)",
+                });
             }
         }
         hits_to_raw(&folded, li, health, &mut raw);
@@ -108,7 +209,11 @@ pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
     for table in layout.tables(lines, labels::label, labels::near_label) {
         header_rows.push(table.header_row);
         bands.extend(column_bands(&layout, lines, &table));
-        let personal_columns = table.columns.iter().filter(|c| matches!(c.kind, Some(LabelKind::Personal(_)))).count();
+        let personal_columns = table
+            .columns
+            .iter()
+            .filter(|c| matches!(c.kind, Some(LabelKind::Personal(_))))
+            .count();
         for cell in &table.cells {
             cell_of_segment[cell.segment] = true;
             let column = &table.columns[cell.column];
@@ -116,7 +221,14 @@ pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
             let label = column.label.trim();
             match column.kind {
                 Some(LabelKind::Personal(category)) => {
-                    raw.push(Raw { line, first: cell.first, last: cell.last, category, score: 0.85, reason: format!("column under {label}") });
+                    raw.push(Raw {
+                        line,
+                        first: cell.first,
+                        last: cell.last,
+                        category,
+                        score: 0.85,
+                        reason: format!("column under {label}"),
+                    });
                     if category == Category::Health {
                         disease_words(&lines[line], cell.first, cell.last, line, &mut raw);
                     }
@@ -136,8 +248,15 @@ pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
     address_continuations(&layout, lines, &header_rows, &cell_of_segment, &mut raw);
     // A check digit alone does not make a product code a My Number.
     raw.retain(|r| {
-        let weak = r.score < 0.7 && matches!(r.category, Category::MyNumber | Category::Passport | Category::Ssn);
-        !(weak && code_cells.iter().any(|&(l, a, b)| l == r.line && a <= r.first && r.last <= b))
+        let weak = r.score < 0.7
+            && matches!(
+                r.category,
+                Category::MyNumber | Category::Passport | Category::Ssn
+            );
+        !(weak
+            && code_cells
+                .iter()
+                .any(|&(l, a, b)| l == r.line && a <= r.first && r.last <= b))
     });
     let mut findings = merge(raw, lines, policy);
     findings.extend(bands.into_iter().filter(|f| policy.allows(f.category)));
@@ -147,7 +266,11 @@ pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
 /// Where the reader missed cells of a personal column (a photographed sheet, small print), the
 /// whole column is masked from the first row of the table to the last: one finding per column,
 /// a band as wide as the cells that were read.
-fn column_bands(layout: &Layout, lines: &[TextLine], table: &layout::Table<LabelKind>) -> Vec<Finding> {
+fn column_bands(
+    layout: &Layout,
+    lines: &[TextLine],
+    table: &layout::Table<LabelKind>,
+) -> Vec<Finding> {
     use std::collections::{BTreeMap, BTreeSet};
     let rows: BTreeSet<usize> = table.cells.iter().map(|c| c.row).collect();
     let mut per_row: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
@@ -168,7 +291,12 @@ fn column_bands(layout: &Layout, lines: &[TextLine], table: &layout::Table<Label
     let mut out = Vec::new();
     for (i, column) in table.columns.iter().enumerate() {
         // Identifiers only: an attribute read in most rows is not worth a band's extra mask.
-        let Some(LabelKind::Personal(category)) = column.kind.filter(|k| matches!(k, LabelKind::Personal(c) if c.tier() == Tier::Must)) else { continue };
+        let Some(LabelKind::Personal(category)) = column
+            .kind
+            .filter(|k| matches!(k, LabelKind::Personal(c) if c.tier() == Tier::Must))
+        else {
+            continue;
+        };
         let cells: Vec<&layout::Cell> = table.cells.iter().filter(|c| c.column == i).collect();
         let read_rows = cells.iter().map(|c| c.row).collect::<BTreeSet<_>>().len();
         // Every row read: the cells are findings enough.
@@ -177,11 +305,17 @@ fn column_bands(layout: &Layout, lines: &[TextLine], table: &layout::Table<Label
         }
         let (mut x0, mut x1) = (column.x0, column.x1);
         for c in &cells {
-            let e = layout::chars_extent(&lines[layout.segments[c.segment].line], c.first, c.last, layout.angle);
+            let e = layout::chars_extent(
+                &lines[layout.segments[c.segment].line],
+                c.first,
+                c.last,
+                layout.angle,
+            );
             x0 = x0.min(e[0]);
             x1 = x1.max(e[1]);
         }
-        let quad = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]].map(|p| layout::to_image(p, layout.angle));
+        let quad =
+            [[x0, y0], [x1, y0], [x1, y1], [x0, y1]].map(|p| layout::to_image(p, layout.angle));
         let label = column.label.trim();
         out.push(Finding {
             category,
@@ -189,7 +323,10 @@ fn column_bands(layout: &Layout, lines: &[TextLine], table: &layout::Table<Label
             text: format!("{label} ×{}", rows.len()),
             quad,
             score: 0.6,
-            reason: format!("the whole column under {label}: {read_rows} of its {} rows could be read", rows.len().max(full_rows)),
+            reason: format!(
+                "the whole column under {label}: {read_rows} of its {} rows could be read",
+                rows.len().max(full_rows)
+            ),
         });
     }
     out
@@ -202,14 +339,27 @@ fn disease_words(line: &TextLine, first: usize, last: usize, li: usize, raw: &mu
         if DISEASE_ENDINGS.iter().any(|e| word.ends_with(e)) {
             let at = word.as_ptr() as usize - folded.text.as_ptr() as usize;
             if let Some((a, b)) = folded.source_span(at, at + word.len()) {
-                raw.push(Raw { line: li, first: a, last: b, category: Category::Health, score: 0.7, reason: "disease name in a medical field".into() });
+                raw.push(Raw {
+                    line: li,
+                    first: a,
+                    last: b,
+                    category: Category::Health,
+                    score: 0.7,
+                    reason: "disease name in a medical field".into(),
+                });
             }
         }
     }
 }
 
 /// Values after or below personal labels outside table headers.
-fn label_values(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_cell: &[bool], raw: &mut Vec<Raw>) {
+fn label_values(
+    layout: &Layout,
+    lines: &[TextLine],
+    header_rows: &[usize],
+    in_cell: &[bool],
+    raw: &mut Vec<Raw>,
+) {
     let h = layout.line_height.max(1.0);
     for (s, seg) in layout.segments.iter().enumerate() {
         if header_rows.contains(&layout.row_of[s]) {
@@ -223,7 +373,14 @@ fn label_values(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_c
             if let Some((LabelKind::Personal(category), at)) = labels::leading_label(&folded.text) {
                 if let Some((a, b)) = folded.source_span(at, folded.text.len()) {
                     let label: String = folded.text[..at].trim().to_string();
-                    raw.push(Raw { line: seg.line, first: a, last: b, category, score: 0.8, reason: format!("after label {label}") });
+                    raw.push(Raw {
+                        line: seg.line,
+                        first: a,
+                        last: b,
+                        category,
+                        score: 0.8,
+                        reason: format!("after label {label}"),
+                    });
                     if category == Category::Health {
                         disease_words(line, a, b, seg.line, raw);
                     }
@@ -232,14 +389,23 @@ fn label_values(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_c
             }
             if let Some((at, end, label)) = role_inside(&folded.text) {
                 if let Some((a, b)) = folded.source_span(at, end) {
-                    raw.push(Raw { line: seg.line, first: a, last: b, category: Category::Name, score: 0.75, reason: format!("after label {label}") });
+                    raw.push(Raw {
+                        line: seg.line,
+                        first: a,
+                        last: b,
+                        category: Category::Name,
+                        score: 0.75,
+                        reason: format!("after label {label}"),
+                    });
                 }
             }
         }
         if in_cell[s] {
             continue;
         }
-        let Some(LabelKind::Personal(category)) = whole else { continue };
+        let Some(LabelKind::Personal(category)) = whole else {
+            continue;
+        };
         let label = seg.text.trim().trim_end_matches([':', '：']).to_string();
         // The value: segments to the right, up to the next label, not too far away.
         let mut values = Vec::new();
@@ -253,13 +419,23 @@ fn label_values(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_c
             x = other.x1;
         }
         if values.is_empty() {
-            if let Some(t) = layout.below(s).filter(|&t| labels::label(&layout.segments[t].text).is_none()) {
+            if let Some(t) = layout
+                .below(s)
+                .filter(|&t| labels::label(&layout.segments[t].text).is_none())
+            {
                 values.push((t, "below label"));
             }
         }
         for (t, how) in values {
             let v = &layout.segments[t];
-            raw.push(Raw { line: v.line, first: v.first, last: v.last, category, score: 0.8, reason: format!("{how} {label}") });
+            raw.push(Raw {
+                line: v.line,
+                first: v.first,
+                last: v.last,
+                category,
+                score: 0.8,
+                reason: format!("{how} {label}"),
+            });
             if category == Category::Health {
                 disease_words(&lines[v.line], v.first, v.last, v.line, raw);
             }
@@ -269,7 +445,19 @@ fn label_values(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_c
 
 /// Labels of people's roles that are often written inside a longer line ("2年4組 担任 高橋
 /// 太郎", "ログイン: 山崎 花子 (医師)").
-const ROLES: &[&str] = &["担任", "担当者", "担当医", "主治医", "担当", "記入者", "作成者", "申込者", "ログイン", "患者名", "氏名"];
+const ROLES: &[&str] = &[
+    "担任",
+    "担当者",
+    "担当医",
+    "主治医",
+    "担当",
+    "記入者",
+    "作成者",
+    "申込者",
+    "ログイン",
+    "患者名",
+    "氏名",
+];
 
 /// A role label inside `text` followed by a name: the name's byte range and the label.
 fn role_inside(text: &str) -> Option<(usize, usize, &'static str)> {
@@ -282,7 +470,9 @@ fn role_inside(text: &str) -> Option<(usize, usize, &'static str)> {
         let end = start + value.find(['(', '（', '/', '|']).unwrap_or(value.len());
         let name = text[start..end].trim_end();
         let first = name.chars().next()?;
-        let starts_like_a_name = super::text::is_kanji(first) || super::text::is_katakana(first) || first.is_ascii_uppercase();
+        let starts_like_a_name = super::text::is_kanji(first)
+            || super::text::is_katakana(first)
+            || first.is_ascii_uppercase();
         let length = name.chars().count();
         if starts_like_a_name && (1..=12).contains(&length) {
             return Some((start, start + name.len(), role));
@@ -293,28 +483,75 @@ fn role_inside(text: &str) -> Option<(usize, usize, &'static str)> {
 
 /// An address that ends its segment often goes on in the line below (the building and room):
 /// that line is part of it when it starts under the address and is not a label.
-fn address_continuations(layout: &Layout, lines: &[TextLine], header_rows: &[usize], in_cell: &[bool], raw: &mut Vec<Raw>) {
+fn address_continuations(
+    layout: &Layout,
+    lines: &[TextLine],
+    header_rows: &[usize],
+    in_cell: &[bool],
+    raw: &mut Vec<Raw>,
+) {
     let h = layout.line_height.max(1.0);
     let mut more = Vec::new();
     for r in raw.iter().filter(|r| r.category == Category::Address) {
-        let Some(s) = layout.segments.iter().position(|g| g.line == r.line && g.first <= r.last && r.last <= g.last) else { continue };
+        let Some(s) = layout
+            .segments
+            .iter()
+            .position(|g| g.line == r.line && g.first <= r.last && r.last <= g.last)
+        else {
+            continue;
+        };
         let seg = &layout.segments[s];
         if r.last != seg.last {
             continue;
         }
         // In a table the next row is the next person's (its cells are findings of their own).
-        let Some(t) = layout.below(s).filter(|&t| !in_cell[t]) else { continue };
+        let Some(t) = layout.below(s).filter(|&t| !in_cell[t]) else {
+            continue;
+        };
         let below = &layout.segments[t];
         let text = fold_range(&lines[below.line], below.first, below.last).text;
-        let building = ["号室", "号", "階", "マンション", "ハイツ", "コーポ", "アパート", "レジデンス", "ビル", "荘", "タワー", "ハウス", "パレス", "メゾン", "コート", "ヒルズ"].iter().any(|w| text.contains(w));
+        let building = [
+            "号室",
+            "号",
+            "階",
+            "マンション",
+            "ハイツ",
+            "コーポ",
+            "アパート",
+            "レジデンス",
+            "ビル",
+            "荘",
+            "タワー",
+            "ハウス",
+            "パレス",
+            "メゾン",
+            "コート",
+            "ヒルズ",
+        ]
+        .iter()
+        .any(|w| text.contains(w));
         let aligned = (below.x0 - seg.x0).abs() < 2.0 * h || below.x0 > seg.x0 && below.x0 < seg.x1;
         // The value of another label (電話番号 070-…) is no continuation.
-        let labelled = layout.rows[layout.row_of[t]].iter().any(|&o| layout.segments[o].x1 <= below.x0 && labels::label(&layout.segments[o].text).is_some());
+        let labelled = layout.rows[layout.row_of[t]].iter().any(|&o| {
+            layout.segments[o].x1 <= below.x0 && labels::label(&layout.segments[o].text).is_some()
+        });
         if labelled {
             continue;
         }
-        if aligned && building && labels::label(&below.text).is_none() && labels::leading_label(&text).is_none() && !header_rows.contains(&layout.row_of[t]) {
-            more.push(Raw { line: below.line, first: below.first, last: below.last, category: Category::Address, score: r.score.min(0.8), reason: "continues the address above".into() });
+        if aligned
+            && building
+            && labels::label(&below.text).is_none()
+            && labels::leading_label(&text).is_none()
+            && !header_rows.contains(&layout.row_of[t])
+        {
+            more.push(Raw {
+                line: below.line,
+                first: below.first,
+                last: below.last,
+                category: Category::Address,
+                score: r.score.min(0.8),
+                reason: "continues the address above".into(),
+            });
         }
     }
     raw.extend(more);
@@ -345,7 +582,10 @@ fn merge(mut raw: Vec<Raw>, lines: &[TextLine], policy: &Policy) -> Vec<Finding>
         .into_iter()
         .map(|r| {
             let line = &lines[r.line];
-            let text: String = line.chars[r.first..=r.last].iter().map(|c| c.text.as_str()).collect();
+            let text: String = line.chars[r.first..=r.last]
+                .iter()
+                .map(|c| c.text.as_str())
+                .collect();
             Finding {
                 category: r.category,
                 tier: r.category.tier(),

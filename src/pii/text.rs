@@ -21,7 +21,23 @@ fn is_digit(c: char) -> bool {
 
 /// Dashes, long vowel marks and box lines that OCR returns between digits ("090ー1234").
 fn is_dash_like(c: char) -> bool {
-    matches!(c, '-' | 'ー' | '―' | '‐' | '−' | '‑' | '‒' | '–' | '—' | '─' | '一' | 'ｰ' | '~' | '〜' | '～')
+    matches!(
+        c,
+        '-' | 'ー'
+            | '―'
+            | '‐'
+            | '−'
+            | '‑'
+            | '‒'
+            | '–'
+            | '—'
+            | '─'
+            | '一'
+            | 'ｰ'
+            | '~'
+            | '〜'
+            | '～'
+    )
 }
 
 impl Folded {
@@ -53,7 +69,12 @@ impl Folded {
             starts.push(text.len());
             text.push(c);
         }
-        Folded { text, chars, starts, source }
+        Folded {
+            text,
+            chars,
+            starts,
+            source,
+        }
     }
 
     /// The number of folded characters.
@@ -90,7 +111,10 @@ impl Folded {
 
 /// `text` without spaces, ASCII letters lower-cased: how labels are compared.
 pub fn key(text: &str) -> String {
-    text.nfkc().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()).collect()
+    text.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 pub fn is_kanji(c: char) -> bool {
@@ -107,7 +131,15 @@ pub fn is_hiragana(c: char) -> bool {
 
 /// Hiragana turned into katakana (readings are stored in katakana).
 pub fn to_katakana(text: &str) -> String {
-    text.chars().map(|c| if is_hiragana(c) { char::from_u32(c as u32 + 0x60).unwrap_or(c) } else { c }).collect()
+    text.chars()
+        .map(|c| {
+            if is_hiragana(c) {
+                char::from_u32(c as u32 + 0x60).unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

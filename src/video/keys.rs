@@ -29,16 +29,23 @@ pub struct KeyPicker {
     last_key: Option<usize>,
     pending_since: Option<usize>,
     moved: f32,
+    /// Frames in a row that were settled.
+    still: usize,
 }
 
 impl KeyPicker {
     pub fn new(fps: f32, height: u32) -> KeyPicker {
         KeyPicker {
-            fps: if fps.is_finite() && fps > 0.0 { fps } else { 30.0 },
+            fps: if fps.is_finite() && fps > 0.0 {
+                fps
+            } else {
+                30.0
+            },
             height: height as f32,
             last_key: None,
             pending_since: None,
             moved: 0.0,
+            still: 0,
         }
     }
 
@@ -49,7 +56,9 @@ impl KeyPicker {
     /// Takes frame `i`'s motion and how many blocks differ from the last frame read (`None`
     /// when the picture moved since); true when frame `i` should be read.
     pub fn push(&mut self, i: usize, m: &FrameMotion, from_key: Option<usize>) -> bool {
-        let Some(last) = self.last_key else { return self.key(i) };
+        let Some(last) = self.last_key else {
+            return self.key(i);
+        };
         self.moved += (m.shift[0].abs() + m.shift[1].abs()) as f32;
         if from_key == Some(0) && self.moved == 0.0 {
             // Back to what was read (a pointer that moved away again).
@@ -59,10 +68,24 @@ impl KeyPicker {
         let since = *self.pending_since.get_or_insert(i);
         let changed = m.count(CHANGED);
         // Settled: nothing moved, and at most a pointer's worth of blocks changed.
-        let settled = changed <= POINTER && m.shift == [0, 0];
+        let settled_now = changed <= POINTER && m.shift == [0, 0];
+        self.still = if settled_now { self.still + 1 } else { 0 };
+        // After motion, settled means still for a quarter of a second (a slow scroll moves a
+        // pixel or two every other frame).
+        let settled = self.still
+            >= if self.moved > 0.0 {
+                self.frames(0.25)
+            } else {
+                1
+            };
         let small = from_key.is_some_and(|n| n <= SMALL_CHANGE);
         let wait = self.frames(if small { SMALL_WAIT } else { LARGE_WAIT });
-        let key = (settled && (!small || i - last >= wait)) || i - since >= wait || self.moved >= self.height / 3.0;
+        // While the picture moves, content is carried with it: read when a third of the frame
+        // is new or the motion stops, not on the clock.
+        let moving = self.moved > 0.0 && from_key.is_none();
+        let key = (settled && (!small || i - last >= wait))
+            || (!moving && i - since >= wait)
+            || self.moved >= self.height / 3.0;
         if key {
             self.key(i)
         } else {
@@ -89,7 +112,10 @@ mod tests {
     use crate::video::motion::{MOVED, SAME};
 
     fn frame(blocks: &[u8], shift: [i32; 2]) -> FrameMotion {
-        FrameMotion { shift, blocks: blocks.to_vec() }
+        FrameMotion {
+            shift,
+            blocks: blocks.to_vec(),
+        }
     }
 
     #[test]
@@ -115,16 +141,34 @@ mod tests {
         pointer[3] = CHANGED;
         assert!(k.push(0, &still, None));
         assert!(!k.push(1, &frame(&pointer, [0, 0]), Some(1)));
-        assert!(!k.push(2, &still, Some(1)), "a pointer that stops right after a read waits");
+        assert!(
+            !k.push(2, &still, Some(1)),
+            "a pointer that stops right after a read waits"
+        );
         assert!(k.pending());
-        assert!(!k.push(3, &frame(&pointer, [0, 0]), Some(0)), "and is forgotten when it goes back");
+        assert!(
+            !k.push(3, &frame(&pointer, [0, 0]), Some(0)),
+            "and is forgotten when it goes back"
+        );
         assert!(!k.pending());
-        let keys: Vec<usize> = (4..80).filter(|&i| k.push(i, &frame(&pointer, [0, 0]), Some(2))).collect();
-        assert_eq!(keys, vec![30, 60], "a pointer-sized change that never stops: read every 3 s");
+        let keys: Vec<usize> = (4..80)
+            .filter(|&i| k.push(i, &frame(&pointer, [0, 0]), Some(2)))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![30, 60],
+            "a pointer-sized change that never stops: read every 3 s"
+        );
         let mut screen = [CHANGED; 20];
         screen[0] = SAME;
-        let keys: Vec<usize> = (80..110).filter(|&i| k.push(i, &frame(&screen, [0, 0]), Some(19))).collect();
-        assert_eq!(keys, vec![80, 91, 102], "a large one after a long wait: at once, then every second");
+        let keys: Vec<usize> = (80..110)
+            .filter(|&i| k.push(i, &frame(&screen, [0, 0]), Some(19)))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![80, 91, 102],
+            "a large one after a long wait: at once, then every second"
+        );
     }
 
     #[test]
@@ -133,7 +177,9 @@ mod tests {
         let mut scrolled = [MOVED; 10];
         scrolled[9] = CHANGED;
         k.push(0, &frame(&[CHANGED; 10], [0, 0]), None);
-        let keys: Vec<usize> = (1..30).filter(|&i| k.push(i, &frame(&scrolled, [0, -20]), None)).collect();
+        let keys: Vec<usize> = (1..30)
+            .filter(|&i| k.push(i, &frame(&scrolled, [0, -20]), None))
+            .collect();
         assert_eq!(keys, vec![5, 10, 15, 20, 25]);
     }
 }

@@ -62,13 +62,21 @@ pub struct FrameFindings {
 impl VideoResult {
     /// Every frame with what export masks in it.
     pub fn frames(&self) -> Vec<FrameFindings> {
-        let category: BTreeMap<usize, Category> = self.tracks.iter().map(|t| (t.id, t.category)).collect();
+        let category: BTreeMap<usize, Category> =
+            self.tracks.iter().map(|t| (t.id, t.category)).collect();
         track::per_frame(&self.tracks, self.frame_count)
             .into_iter()
             .enumerate()
             .map(|(i, list)| FrameFindings {
                 i,
-                findings: list.into_iter().map(|(track, quad)| FrameFinding { category: category[&track], quad, track }).collect(),
+                findings: list
+                    .into_iter()
+                    .map(|(track, quad)| FrameFinding {
+                        category: category[&track],
+                        quad,
+                        track,
+                    })
+                    .collect(),
             })
             .collect()
     }
@@ -78,7 +86,15 @@ impl VideoScan {
     pub fn new(width: u32, height: u32, fps: f32) -> Result<VideoScan, Error> {
         let analyser = Analyser::new(width, height)?;
         let picker = keys::KeyPicker::new(fps, height);
-        Ok(VideoScan { width, height, fps, analyser, picker, frames: Vec::new(), keys: BTreeMap::new() })
+        Ok(VideoScan {
+            width,
+            height,
+            fps,
+            analyser,
+            picker,
+            frames: Vec::new(),
+            keys: BTreeMap::new(),
+        })
     }
 
     /// Frames pushed so far.
@@ -97,7 +113,12 @@ impl VideoScan {
             self.analyser.mark_key();
         }
         if std::env::var_os("KURONURI_DEBUG_VIDEO").is_some() {
-            eprintln!("frame {i}: shift {:?} moved {} changed {} from key {from_key:?} key {key}", m.shift, m.count(motion::MOVED), m.count(motion::CHANGED));
+            eprintln!(
+                "frame {i}: shift {:?} moved {} changed {} from key {from_key:?} key {key}",
+                m.shift,
+                m.count(motion::MOVED),
+                m.count(motion::CHANGED)
+            );
         }
         self.frames.push(m);
         Ok(key)
@@ -117,7 +138,10 @@ impl VideoScan {
     /// The findings of frame `i` (a frame that was read).
     pub fn add_findings(&mut self, i: usize, findings: Vec<Finding>) -> Result<(), Error> {
         if i >= self.frames.len() {
-            return Err(Error::BadRequest(format!("frame {i} was not pushed ({} frames)", self.frames.len())));
+            return Err(Error::BadRequest(format!(
+                "frame {i} was not pushed ({} frames)",
+                self.frames.len()
+            )));
         }
         self.keys.insert(i, findings);
         Ok(())

@@ -36,18 +36,28 @@ fn check(len: usize, stride: usize, row: usize, width: u32, height: u32) -> Resu
         return Err(Error::Empty);
     }
     if stride < row {
-        return Err(Error::BadFrame(format!("stride {stride} is shorter than a row of {row} bytes")));
+        return Err(Error::BadFrame(format!(
+            "stride {stride} is shorter than a row of {row} bytes"
+        )));
     }
     let needed = stride * (height as usize - 1) + row;
     if len < needed {
-        return Err(Error::BadFrame(format!("buffer holds {len} bytes, a {width}×{height} frame needs {needed}")));
+        return Err(Error::BadFrame(format!(
+            "buffer holds {len} bytes, a {width}×{height} frame needs {needed}"
+        )));
     }
     Ok(())
 }
 
 /// A frame's full-resolution luma, packed (`width` bytes per row): from a luma plane (the Y
 /// plane of I420/NV12 video frames, rows `stride` bytes apart) or from RGBA.
-pub fn luma_plane(data: &[u8], stride: usize, width: u32, height: u32, rgba: bool) -> Result<Vec<u8>, Error> {
+pub fn luma_plane(
+    data: &[u8],
+    stride: usize,
+    width: u32,
+    height: u32,
+    rgba: bool,
+) -> Result<Vec<u8>, Error> {
     let bytes_per_pixel = if rgba { 4 } else { 1 };
     let row = width as usize * bytes_per_pixel;
     check(data.len(), stride, row, width, height)?;
@@ -114,8 +124,19 @@ impl Analyser {
             return Err(Error::Empty);
         }
         let block = BLOCK * scale_for(width) as usize;
-        let grid = Grid { cols: (width as usize).div_ceil(block), rows: (height as usize).div_ceil(block), size: block as f32 };
-        Ok(Analyser { width, height, grid, block, previous: None, key: None })
+        let grid = Grid {
+            cols: (width as usize).div_ceil(block),
+            rows: (height as usize).div_ceil(block),
+            size: block as f32,
+        };
+        Ok(Analyser {
+            width,
+            height,
+            grid,
+            block,
+            previous: None,
+            key: None,
+        })
     }
 
     /// Takes the next frame's packed luma (`width × height` bytes); returns how it moved and
@@ -123,10 +144,17 @@ impl Analyser {
     pub fn push(&mut self, luma: Vec<u8>) -> Result<FrameMotion, Error> {
         let (w, h) = (self.width as usize, self.height as usize);
         if luma.len() != w * h {
-            return Err(Error::BadFrame(format!("a {w}×{h} frame has {} luma bytes, not {}", luma.len(), w * h)));
+            return Err(Error::BadFrame(format!(
+                "a {w}×{h} frame has {} luma bytes, not {}",
+                luma.len(),
+                w * h
+            )));
         }
         let motion = match &self.previous {
-            None => FrameMotion { shift: [0, 0], blocks: vec![CHANGED; self.grid.cols * self.grid.rows] },
+            None => FrameMotion {
+                shift: [0, 0],
+                blocks: vec![CHANGED; self.grid.cols * self.grid.rows],
+            },
             Some(before) => self.compare(before, &luma),
         };
         if motion.shift != [0, 0] {
@@ -145,15 +173,28 @@ impl Analyser {
     /// picture moved since (or nothing was read yet).
     pub fn differs_from_key(&self) -> Option<usize> {
         let (key, now) = (self.key.as_ref()?, self.previous.as_ref()?);
-        Some((0..self.grid.cols * self.grid.rows).filter(|&i| !self.block_matches(key, now, i, [0, 0])).count())
+        Some(
+            (0..self.grid.cols * self.grid.rows)
+                .filter(|&i| !self.block_matches(key, now, i, [0, 0]))
+                .count(),
+        )
     }
 
     /// Differences between block `i` of `now` and `before` shifted by `shift` pixels: (sum,
     /// large ones, pixels compared, pixels whose source is outside the frame).
-    fn block_diff(&self, before: &[u8], now: &[u8], i: usize, shift: [i32; 2]) -> (u32, u32, u32, u32) {
+    fn block_diff(
+        &self,
+        before: &[u8],
+        now: &[u8],
+        i: usize,
+        shift: [i32; 2],
+    ) -> (u32, u32, u32, u32) {
         let (w, h) = (self.width as i32, self.height as i32);
         let size = self.block as i32;
-        let (bx, by) = ((i % self.grid.cols) as i32 * size, (i / self.grid.cols) as i32 * size);
+        let (bx, by) = (
+            (i % self.grid.cols) as i32 * size,
+            (i / self.grid.cols) as i32 * size,
+        );
         let (x0, x1) = (bx, (bx + size).min(w));
         // Columns whose source is inside the frame, so the inner loop has no test.
         let (sx0, sx1) = ((x0).max(shift[0]), x1.min(w + shift[0]));
@@ -166,7 +207,8 @@ impl Analyser {
             }
             outside += ((x1 - x0) - (sx1 - sx0)) as u32;
             let row = &now[(y * w + sx0) as usize..(y * w + sx1) as usize];
-            let src = &before[(sy * w + sx0 - shift[0]) as usize..(sy * w + sx1 - shift[0]) as usize];
+            let src =
+                &before[(sy * w + sx0 - shift[0]) as usize..(sy * w + sx1 - shift[0]) as usize];
             for (&a, &b) in row.iter().zip(src) {
                 let d = (a as i32 - b as i32).unsigned_abs();
                 sum += d;
@@ -185,7 +227,10 @@ impl Analyser {
     /// Whether block `i` has any contrast in it (blank blocks match any shift: no evidence).
     fn textured(&self, luma: &[u8], i: usize) -> bool {
         let (w, h) = (self.width as usize, self.height as usize);
-        let (bx, by) = (i % self.grid.cols * self.block, i / self.grid.cols * self.block);
+        let (bx, by) = (
+            i % self.grid.cols * self.block,
+            i / self.grid.cols * self.block,
+        );
         let (mut lo, mut hi) = (255u8, 0u8);
         for y in by..(by + self.block).min(h) {
             for &v in &luma[y * w + bx..y * w + (bx + self.block).min(w)] {
@@ -198,7 +243,9 @@ impl Analyser {
 
     fn compare(&self, before: &[u8], now: &[u8]) -> FrameMotion {
         let cells = self.grid.cols * self.grid.rows;
-        let same: Vec<bool> = (0..cells).map(|i| self.block_matches(before, now, i, [0, 0])).collect();
+        let same: Vec<bool> = (0..cells)
+            .map(|i| self.block_matches(before, now, i, [0, 0]))
+            .collect();
         let changed: Vec<usize> = (0..cells).filter(|&i| !same[i]).collect();
         let mut blocks: Vec<u8> = same
             .iter()
@@ -210,7 +257,10 @@ impl Analyser {
             })
             .collect();
         if changed.is_empty() {
-            return FrameMotion { shift: [0, 0], blocks };
+            return FrameMotion {
+                shift: [0, 0],
+                blocks,
+            };
         }
         // Where things changed, then the shift that best aligns the rows and the columns there.
         let (w, h) = (self.width as usize, self.height as usize);
@@ -220,16 +270,29 @@ impl Analyser {
         let x1 = ((changed.iter().map(|&i| col(i)).max().unwrap() + 1) * self.block).min(w);
         let y0 = changed.iter().map(|&i| row(i)).min().unwrap() * self.block;
         let y1 = ((changed.iter().map(|&i| row(i)).max().unwrap() + 1) * self.block).min(h);
-        let dy = best_shift(&profile_rows(before, w, x0, x1, h), &profile_rows(now, w, x0, x1, h));
-        let dx = best_shift(&profile_cols(before, w, y0, y1), &profile_cols(now, w, y0, y1));
+        let dy = best_shift(
+            &profile_rows(before, w, x0, x1, h),
+            &profile_rows(now, w, x0, x1, h),
+        );
+        let dx = best_shift(
+            &profile_cols(before, w, y0, y1),
+            &profile_cols(now, w, y0, y1),
+        );
         // Only blocks with some texture are evidence of motion.
-        let textured: Vec<usize> = changed.iter().copied().filter(|&i| self.textured(now, i)).collect();
+        let textured: Vec<usize> = changed
+            .iter()
+            .copied()
+            .filter(|&i| self.textured(now, i))
+            .collect();
         let mut best = ([0i32, 0i32], 0usize);
         for shift in [[0, dy], [dx, 0], [dx, dy]] {
             if shift == [0, 0] || best.0 == shift {
                 continue;
             }
-            let explained = textured.iter().filter(|&&i| self.block_matches(before, now, i, shift)).count();
+            let explained = textured
+                .iter()
+                .filter(|&&i| self.block_matches(before, now, i, shift))
+                .count();
             if explained > best.1 {
                 best = (shift, explained);
             }
@@ -237,7 +300,10 @@ impl Analyser {
         let (shift, explained) = best;
         // A scroll or pan moves a good part of the picture, not just a pointer.
         if explained < (cells / 40).max(3) || explained * 5 < textured.len() {
-            return FrameMotion { shift: [0, 0], blocks };
+            return FrameMotion {
+                shift: [0, 0],
+                blocks,
+            };
         }
         for &i in &changed {
             if self.block_matches(before, now, i, shift) {
@@ -251,7 +317,16 @@ impl Analyser {
 /// Mean luma of each row over columns `x0..x1`, as integers ×16 for precision.
 fn profile_rows(luma: &[u8], w: usize, x0: usize, x1: usize, h: usize) -> Vec<i32> {
     let n = (x1 - x0).max(1) as i32;
-    (0..h).map(|y| luma[y * w + x0..y * w + x1].iter().map(|&v| v as i32).sum::<i32>() * 16 / n).collect()
+    (0..h)
+        .map(|y| {
+            luma[y * w + x0..y * w + x1]
+                .iter()
+                .map(|&v| v as i32)
+                .sum::<i32>()
+                * 16
+                / n
+        })
+        .collect()
 }
 
 /// Mean luma of each column over rows `y0..y1`, ×16.
@@ -277,7 +352,9 @@ fn best_shift(before: &[i32], now: &[i32]) -> i32 {
     let cost = |d: i32| -> u64 {
         let (lo, hi) = (d.max(0), (n + d).min(n));
         let span = (hi - lo).max(1) as u64;
-        let sum: u64 = (lo..hi).map(|i| (now[i as usize] - before[(i - d) as usize]).unsigned_abs() as u64).sum();
+        let sum: u64 = (lo..hi)
+            .map(|i| (now[i as usize] - before[(i - d) as usize]).unsigned_abs() as u64)
+            .sum();
         // Scaled to a per-entry cost, plus a small preference for short shifts.
         sum * 1024 / span + d.unsigned_abs() as u64
     };
@@ -348,7 +425,12 @@ mod tests {
             let m = a.push(window(&tall, w, 100 + step, h)).unwrap();
             assert_eq!(m.shift, [0, -(step as i32)], "scrolled by {step}");
             // Most blocks are the old content moved; the bottom row is new.
-            assert!(m.count(MOVED) * 10 >= m.blocks.len() * 7, "{step}: {} moved of {}", m.count(MOVED), m.blocks.len());
+            assert!(
+                m.count(MOVED) * 10 >= m.blocks.len() * 7,
+                "{step}: {} moved of {}",
+                m.count(MOVED),
+                m.blocks.len()
+            );
             a.push(window(&tall, w, 100, h)).unwrap();
         }
     }
@@ -367,12 +449,19 @@ mod tests {
         a.push(p).unwrap();
         let m = a.push(q).unwrap();
         assert_eq!(m.shift, [0, 0]);
-        let changed: Vec<usize> = (0..m.blocks.len()).filter(|&i| m.blocks[i] == CHANGED).collect();
+        let changed: Vec<usize> = (0..m.blocks.len())
+            .filter(|&i| m.blocks[i] == CHANGED)
+            .collect();
         assert!(!changed.is_empty() && changed.len() <= 8, "{changed:?}");
         let size = a.grid.size as usize;
         for i in changed {
             let (bx, by) = (i % a.grid.cols, i / a.grid.cols);
-            assert!(bx * size < 340 && (bx + 1) * size > 300 && by * size < 215 && (by + 1) * size > 200);
+            assert!(
+                bx * size < 340
+                    && (bx + 1) * size > 300
+                    && by * size < 215
+                    && (by + 1) * size > 200
+            );
         }
     }
 
@@ -382,6 +471,9 @@ mod tests {
         assert!(matches!(a.push(vec![0; 10]), Err(Error::BadFrame(_))));
         assert!(matches!(Analyser::new(0, 10), Err(Error::Empty)));
         assert!(luma_plane(&[0; 10], 4, 4, 4, false).is_err());
-        assert_eq!(luma_plane(&[255, 255, 255, 255], 4, 1, 1, true).unwrap(), vec![255]);
+        assert_eq!(
+            luma_plane(&[255, 255, 255, 255], 4, 1, 1, true).unwrap(),
+            vec![255]
+        );
     }
 }

@@ -90,7 +90,12 @@ fn shifted(q: &Quad, dx: f32, dy: f32) -> Quad {
 fn grown(q: &Quad, by: f32) -> Quad {
     let cx = q.iter().map(|p| p[0]).sum::<f32>() / 4.0;
     let cy = q.iter().map(|p| p[1]).sum::<f32>() / 4.0;
-    q.map(|p| [p[0] + by * (p[0] - cx).signum(), p[1] + by * (p[1] - cy).signum()])
+    q.map(|p| {
+        [
+            p[0] + by * (p[0] - cx).signum(),
+            p[1] + by * (p[1] - cy).signum(),
+        ]
+    })
 }
 
 impl Motion<'_> {
@@ -102,7 +107,13 @@ impl Motion<'_> {
         let y0 = (b[1].max(0.0) / g.size).floor() as isize;
         let x1 = ((b[2].min(self.width - 1.0)) / g.size).floor() as isize;
         let y1 = ((b[3].min(self.height - 1.0)) / g.size).floor() as isize;
-        if b[2] < 0.0 || b[3] < 0.0 || b[0] >= self.width || b[1] >= self.height || x1 < x0 || y1 < y0 {
+        if b[2] < 0.0
+            || b[3] < 0.0
+            || b[0] >= self.width
+            || b[1] >= self.height
+            || x1 < x0
+            || y1 < y0
+        {
             return None;
         }
         let mut counts = [0usize; 4];
@@ -126,15 +137,27 @@ impl Motion<'_> {
     /// Carries `q` from frame `from` to the next frame in `direction` (+1 or −1). Returns the
     /// quad there, whether it moved, and whether its content is still there.
     fn step(&self, q: &Quad, from: usize, forward: bool) -> Option<(Quad, bool, bool)> {
-        let (later, [dx, dy]) = if forward { (from + 1, self.frames[from + 1].shift) } else { (from, self.frames[from].shift) };
+        let (later, [dx, dy]) = if forward {
+            (from + 1, self.frames[from + 1].shift)
+        } else {
+            (from, self.frames[from].shift)
+        };
         let (dx, dy) = (dx as f32, dy as f32);
         let b = bbox(q);
         if forward {
             let still = self.states(later, b);
-            let moved = if dx != 0.0 || dy != 0.0 { self.states(later, [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy]) } else { None };
+            let moved = if dx != 0.0 || dy != 0.0 {
+                self.states(later, [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy])
+            } else {
+                None
+            };
             let still_score = still.map_or(0, |c| c[SAME as usize]);
             let moved_score = moved.map_or(0, |c| c[MOVED as usize]);
-            let (counts, go) = if moved.is_some() && moved_score > still_score { (moved?, true) } else { (still?, false) };
+            let (counts, go) = if moved.is_some() && moved_score > still_score {
+                (moved?, true)
+            } else {
+                (still?, false)
+            };
             let there = self.still_there(later, counts);
             let q = if go { shifted(q, dx, dy) } else { *q };
             Some((q, go, there))
@@ -155,7 +178,9 @@ impl Motion<'_> {
         let mut there = usize::MAX;
         let (mut current, mut drift, mut i) = (*q, 0.0f32, start);
         while (forward && i < until) || (!forward && i > until) {
-            let Some((next, moved, still_there)) = self.step(&current, i, forward) else { break };
+            let Some((next, moved, still_there)) = self.step(&current, i, forward) else {
+                break;
+            };
             i = if forward { i + 1 } else { i - 1 };
             if moved {
                 drift = (drift + DRIFT).min(DRIFT_LIMIT);
@@ -164,7 +189,11 @@ impl Motion<'_> {
                 there = out.len();
             }
             current = next;
-            out.push(Carried { frame: i, quad: current, drift });
+            out.push(Carried {
+                frame: i,
+                quad: current,
+                drift,
+            });
         }
         let there = there.min(out.len());
         (out, there)
@@ -181,7 +210,14 @@ struct Carried {
 
 impl Carried {
     fn masked(&self) -> (usize, Quad) {
-        (self.frame, if self.drift > 0.0 { grown(&self.quad, self.drift) } else { self.quad })
+        (
+            self.frame,
+            if self.drift > 0.0 {
+                grown(&self.quad, self.drift)
+            } else {
+                self.quad
+            },
+        )
     }
 }
 
@@ -216,7 +252,9 @@ pub fn build(motion: &Motion, keys: &BTreeMap<usize, Vec<Finding>>) -> Vec<Track
                 .iter()
                 .enumerate()
                 .filter(|(j, (t, path, _))| {
-                    !matched[*j] && tracks[*t].first.category == f.category && path.last().is_some_and(|c| c.frame == k)
+                    !matched[*j]
+                        && tracks[*t].first.category == f.category
+                        && path.last().is_some_and(|c| c.frame == k)
                 })
                 .map(|(j, (_, path, _))| (j, iou(&path.last().unwrap().quad, &f.quad)))
                 .filter(|(_, o)| *o >= SAME_TRACK_IOU)
@@ -225,9 +263,11 @@ pub fn build(motion: &Motion, keys: &BTreeMap<usize, Vec<Finding>>) -> Vec<Track
                 Some((j, _)) => {
                     matched[j] = true;
                     let (t, path, _) = &carried[j];
-                    // Seen again: every frame in between is covered, carried from the last
-                    // sighting and back from this one.
-                    tracks[*t].quads.extend(path.iter().filter(|c| c.frame < k).map(Carried::masked));
+                    // Seen again: every frame in between (and this one) is covered, carried
+                    // from the last sighting and back from this one.
+                    tracks[*t]
+                        .quads
+                        .extend(path.iter().filter(|c| c.frame <= k).map(Carried::masked));
                     let from = tracks[*t].sightings.last().unwrap().0;
                     let (back, _) = motion.carry(&f.quad, k, from, false);
                     tracks[*t].quads.extend(back.iter().map(Carried::masked));
@@ -236,7 +276,11 @@ pub fn build(motion: &Motion, keys: &BTreeMap<usize, Vec<Finding>>) -> Vec<Track
                 None => {
                     // New: held backwards while its content was on screen.
                     let (back, there) = motion.carry(&f.quad, k, 0, false);
-                    tracks.push(Building { first: f.clone(), sightings: Vec::new(), quads: back[..there].iter().map(Carried::masked).collect() });
+                    tracks.push(Building {
+                        first: f.clone(),
+                        sightings: Vec::new(),
+                        quads: back[..there].iter().map(Carried::masked).collect(),
+                    });
                     tracks.len() - 1
                 }
             };
@@ -250,7 +294,9 @@ pub fn build(motion: &Motion, keys: &BTreeMap<usize, Vec<Finding>>) -> Vec<Track
             if !matched[j] {
                 let (at, f) = tracks[t].sightings.last().unwrap().clone();
                 let (path, there) = motion.carry(&f.quad, at, last_frame, true);
-                tracks[t].quads.extend(path[..there].iter().map(Carried::masked));
+                tracks[t]
+                    .quads
+                    .extend(path[..there].iter().map(Carried::masked));
             }
         }
         open = next_open;
@@ -261,27 +307,50 @@ pub fn build(motion: &Motion, keys: &BTreeMap<usize, Vec<Finding>>) -> Vec<Track
             let (at, f) = tracks[t].sightings.last().unwrap().clone();
             let (path, there) = motion.carry(&f.quad, at, last_frame, true);
             debug_assert!(at <= k);
-            tracks[t].quads.extend(path[..there].iter().map(Carried::masked));
+            tracks[t]
+                .quads
+                .extend(path[..there].iter().map(Carried::masked));
         }
     }
-    tracks.into_iter().enumerate().map(|(id, b)| finish(id, b)).collect()
+    tracks
+        .into_iter()
+        .enumerate()
+        .map(|(id, b)| finish(id, b))
+        .collect()
 }
 
 fn finish(id: usize, mut b: Building) -> Track {
-    b.quads.sort_by(|a, c| a.0.cmp(&c.0).then(a.1.partial_cmp(&c.1).unwrap_or(std::cmp::Ordering::Equal)));
+    b.quads.sort_by(|a, c| {
+        a.0.cmp(&c.0)
+            .then(a.1.partial_cmp(&c.1).unwrap_or(std::cmp::Ordering::Equal))
+    });
     b.quads.dedup();
     // Runs of consecutive frames with the same quad become one span.
     let mut spans: Vec<Span> = Vec::new();
     for (i, q) in b.quads {
-        if let Some(s) = spans.iter_mut().rev().take(4).find(|s| s.quad == q && s.to + 1 == i) {
+        if let Some(s) = spans
+            .iter_mut()
+            .rev()
+            .take(4)
+            .find(|s| s.quad == q && s.to + 1 == i)
+        {
             s.to = i;
         } else {
-            spans.push(Span { from: i, to: i, quad: q });
+            spans.push(Span {
+                from: i,
+                to: i,
+                quad: q,
+            });
         }
     }
     let first = spans.iter().map(|s| s.from).min().unwrap_or(0);
     let last = spans.iter().map(|s| s.to).max().unwrap_or(0);
-    let best = b.sightings.iter().map(|(_, f)| f).max_by(|a, c| a.score.total_cmp(&c.score)).unwrap_or(&b.first);
+    let best = b
+        .sightings
+        .iter()
+        .map(|(_, f)| f)
+        .max_by(|a, c| a.score.total_cmp(&c.score))
+        .unwrap_or(&b.first);
     Track {
         id,
         category: b.first.category,
@@ -314,7 +383,11 @@ mod tests {
     use super::*;
     use crate::video::motion::{Grid, CHANGED, MOVED, SAME};
 
-    const GRID: Grid = Grid { cols: 10, rows: 10, size: 10.0 };
+    const GRID: Grid = Grid {
+        cols: 10,
+        rows: 10,
+        size: 10.0,
+    };
 
     fn finding(x: f32, y: f32) -> Finding {
         Finding {
@@ -328,27 +401,47 @@ mod tests {
     }
 
     fn still() -> FrameMotion {
-        FrameMotion { shift: [0, 0], blocks: vec![SAME; 100] }
+        FrameMotion {
+            shift: [0, 0],
+            blocks: vec![SAME; 100],
+        }
     }
 
     fn scroll(dy: i32) -> FrameMotion {
         let mut blocks = vec![MOVED; 100];
         blocks[90..].fill(CHANGED);
-        FrameMotion { shift: [0, dy], blocks }
+        FrameMotion {
+            shift: [0, dy],
+            blocks,
+        }
     }
 
     fn covered(tracks: &[Track], frame: usize) -> Vec<Quad> {
-        per_frame(tracks, frame + 1)[frame].iter().map(|(_, q)| *q).collect()
+        per_frame(tracks, frame + 1)[frame]
+            .iter()
+            .map(|(_, q)| *q)
+            .collect()
     }
 
     #[test]
     fn a_still_finding_covers_every_frame_it_is_on_screen() {
-        let mut frames = vec![FrameMotion { shift: [0, 0], blocks: vec![CHANGED; 100] }];
+        let mut frames = vec![FrameMotion {
+            shift: [0, 0],
+            blocks: vec![CHANGED; 100],
+        }];
         frames.extend((1..20).map(|_| still()));
         // The screen changes entirely at frame 20.
-        frames.push(FrameMotion { shift: [0, 0], blocks: vec![CHANGED; 100] });
+        frames.push(FrameMotion {
+            shift: [0, 0],
+            blocks: vec![CHANGED; 100],
+        });
         frames.extend((21..30).map(|_| still()));
-        let m = Motion { width: 100.0, height: 100.0, grid: GRID, frames: &frames };
+        let m = Motion {
+            width: 100.0,
+            height: 100.0,
+            grid: GRID,
+            frames: &frames,
+        };
         let keys = BTreeMap::from([(5, vec![finding(30.0, 30.0)]), (25, vec![])]);
         let tracks = build(&m, &keys);
         assert_eq!(tracks.len(), 1);
@@ -361,10 +454,21 @@ mod tests {
 
     #[test]
     fn a_finding_moves_with_a_scroll_and_sightings_are_joined() {
-        let mut frames = vec![FrameMotion { shift: [0, 0], blocks: vec![CHANGED; 100] }];
+        let mut frames = vec![FrameMotion {
+            shift: [0, 0],
+            blocks: vec![CHANGED; 100],
+        }];
         frames.extend((1..10).map(|_| scroll(-3)));
-        let m = Motion { width: 100.0, height: 100.0, grid: GRID, frames: &frames };
-        let keys = BTreeMap::from([(0, vec![finding(40.0, 60.0)]), (9, vec![finding(40.0, 33.0)])]);
+        let m = Motion {
+            width: 100.0,
+            height: 100.0,
+            grid: GRID,
+            frames: &frames,
+        };
+        let keys = BTreeMap::from([
+            (0, vec![finding(40.0, 60.0)]),
+            (9, vec![finding(40.0, 33.0)]),
+        ]);
         let tracks = build(&m, &keys);
         assert_eq!(tracks.len(), 1, "{tracks:#?}");
         assert_eq!(tracks[0].sightings, vec![0, 9]);
@@ -373,7 +477,11 @@ mod tests {
             let got = covered(&tracks, i);
             let inside = |q: &Quad| {
                 let (b, w) = (bbox(q), bbox(&want));
-                b[0] <= w[0] && b[1] <= w[1] && b[2] >= w[2] && b[3] >= w[3] && (b[2] - b[0]) * (b[3] - b[1]) <= 3.0 * 160.0
+                b[0] <= w[0]
+                    && b[1] <= w[1]
+                    && b[2] >= w[2]
+                    && b[3] >= w[3]
+                    && (b[2] - b[0]) * (b[3] - b[1]) <= 3.0 * 160.0
             };
             assert!(got.iter().any(inside), "frame {i}: {got:?}");
         }
@@ -381,7 +489,10 @@ mod tests {
 
     #[test]
     fn content_changed_under_a_finding_ends_it() {
-        let mut frames = vec![FrameMotion { shift: [0, 0], blocks: vec![CHANGED; 100] }];
+        let mut frames = vec![FrameMotion {
+            shift: [0, 0],
+            blocks: vec![CHANGED; 100],
+        }];
         frames.extend((1..6).map(|_| still()));
         let mut popup = still();
         for y in 2..5 {
@@ -391,7 +502,12 @@ mod tests {
         }
         frames.push(popup);
         frames.extend((7..12).map(|_| still()));
-        let m = Motion { width: 100.0, height: 100.0, grid: GRID, frames: &frames };
+        let m = Motion {
+            width: 100.0,
+            height: 100.0,
+            grid: GRID,
+            frames: &frames,
+        };
         let keys = BTreeMap::from([(0, vec![finding(25.0, 30.0), finding(25.0, 80.0)])]);
         let tracks = build(&m, &keys);
         assert_eq!(tracks.len(), 2);

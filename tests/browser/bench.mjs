@@ -4,16 +4,22 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, ROOT, startServer } from './harness.mjs';
+import { launchBrowser, ROOT, shared, startServer } from './harness.mjs';
+import { screenRecording } from './recording.mjs';
 
 const SCENES = path.join(ROOT, 'target/bench-scenes');
 const SCENE_FILES = [['1280x720 screenshot', '1280x720.png'], ['1920x1080 screenshot', '1920x1080.png'], ['2480x3508 A4 page', '2480x3508.png']];
+
+// `node bench.mjs video` (or masking, ocr) runs one part only.
+const only = process.argv[2];
+const part = (name) => !only || only === name;
 
 const server = await startServer();
 const browser = await launchBrowser();
 try {
   const page = await browser.context.newPage();
   await page.goto(server.url);
+  if (part('masking')) {
   const rows = await page.evaluate(async () => {
     const wasm = await import('/pkg/kuronuri.js');
     await wasm.default({ module_or_path: '/pkg/kuronuri_bg.wasm' });
@@ -47,13 +53,15 @@ try {
     console.log(`${r.frame.padEnd(11)} ${pad((r.covered * 100).toFixed(1) + '%', 7)} ${pad(r.copy.toFixed(3), 9)} ${cell('fill')} ${cell('mosaic')} ${cell('blur')}`);
   }
   console.log('goal (in WebAssembly): fill <= 0.3x, mosaic <= 1x, blur <= 2x the frame copy');
-
-  // OCR: the scenes the native OCR bench wrote (it runs first).
-  for (const [, file] of SCENE_FILES) {
-    if (!existsSync(path.join(SCENES, file))) throw new Error(`missing ${path.join(SCENES, file)}: run cargo bench --bench ocr first`);
   }
   await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
   const threads = await page.evaluate(() => navigator.hardwareConcurrency);
+
+  // OCR: the scenes the native OCR bench wrote (it runs first).
+  if (part('ocr')) {
+  for (const [, file] of SCENE_FILES) {
+    if (!existsSync(path.join(SCENES, file))) throw new Error(`missing ${path.join(SCENES, file)}: run cargo bench --bench ocr first`);
+  }
   console.log(`\nOCR, WebAssembly in headless Chromium, ms per image (best of 2); detect/recognize = the slowest worker's model time`);
   for (const [name, file] of SCENE_FILES) {
     const bytes = [...readFileSync(path.join(SCENES, file))];
@@ -80,6 +88,30 @@ try {
     }
   }
   console.log('goal: a 1920x1080 screenshot read in under 1.5 s; peak wasm memory under 400 MB');
+  }
+
+  // Video: scan and export speed as multiples of real time (higher is faster).
+  if (part('video')) {
+  const recording = screenRecording();
+  console.log(`\nvideo, in headless Chromium (${threads} OCR workers + a video worker); x = video seconds per second of work`);
+  for (const [name, file] of [['dev demo MP4 1280x720 16 s', shared('eval/dev/dev_demo.mp4')], ['dev demo WebM 1280x720 16 s', shared('eval/dev/dev_demo.webm')],
+    ['screen recording 1920x1080 60 s', recording]]) {
+    const b64 = readFileSync(file).toString('base64');
+    const r = await page.evaluate(async (data) => {
+      const blob = new Blob([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))]);
+      const t0 = performance.now();
+      const scan = await window.kuronuri.scanVideo(blob);
+      const t1 = performance.now();
+      const out = await window.kuronuri.redactVideo(blob, { frames: scan.frames, times: scan.times });
+      const t2 = performance.now();
+      const masked = scan.frames.filter((f) => f.findings.length).length;
+      return { reused: scan.lines.reused, lines: scan.lines.read, duration: scan.duration, frames: scan.frame_count, read: scan.keys.length, tracks: scan.tracks.length, masked, scan: t1 - t0, export: t2 - t1, bytes: out.size };
+    }, b64);
+    const x = (ms) => (r.duration / (ms / 1000)).toFixed(2);
+    console.log(`${name.padEnd(32)} ${r.frames} frames, ${r.read} read (${r.reused} of ${r.lines} lines reused), ${r.tracks} tracks, ${r.masked} frames masked  scan ${(r.scan / 1000).toFixed(1)} s = ${x(r.scan)}x  export ${(r.export / 1000).toFixed(1)} s = ${x(r.export)}x`);
+  }
+  console.log('goal: scan >= 1x real time on this machine; export >= 1x real time at 1080p');
+  }
 } finally {
   await browser.close();
   server.close();

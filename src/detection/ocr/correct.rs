@@ -25,7 +25,10 @@ pub fn is_japanese_or_latin(symbol: &str) -> bool {
 
 /// The prior weight of one symbol.
 pub fn prior(symbol: &str) -> f32 {
-    if symbol.chars().all(|c| c.is_ascii() || ('\u{00C0}'..='\u{017F}').contains(&c)) {
+    if symbol
+        .chars()
+        .all(|c| c.is_ascii() || ('\u{00C0}'..='\u{017F}').contains(&c))
+    {
         return 1.0;
     }
     let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(symbol);
@@ -33,13 +36,23 @@ pub fn prior(symbol: &str) -> f32 {
         return FOREIGN_WEIGHT;
     }
     // Shift_JIS 0x989F and above: JIS level 2 kanji and the NEC/IBM extensions.
-    let rare = symbol.chars().count() == 1 && bytes.len() == 2 && u16::from_be_bytes([bytes[0], bytes[1]]) >= 0x989F;
-    if rare { RARE_WEIGHT } else { 1.0 }
+    let rare = symbol.chars().count() == 1
+        && bytes.len() == 2
+        && u16::from_be_bytes([bytes[0], bytes[1]]) >= 0x989F;
+    if rare {
+        RARE_WEIGHT
+    } else {
+        1.0
+    }
 }
 
 /// The prior weight of each symbol of the recogniser's alphabet (index 0 is the blank).
 pub fn symbol_weights(alphabet: &[String]) -> Vec<f32> {
-    alphabet.iter().enumerate().map(|(i, s)| if i == 0 { 1.0 } else { prior(s) }).collect()
+    alphabet
+        .iter()
+        .enumerate()
+        .map(|(i, s)| if i == 0 { 1.0 } else { prior(s) })
+        .collect()
 }
 
 fn is_katakana(c: char) -> bool {
@@ -55,8 +68,17 @@ fn is_kanji(c: char) -> bool {
 }
 
 /// Kanji and katakana that look alike: (kanji, katakana).
-const LOOKALIKES: [(char, char); 9] =
-    [('八', 'ハ'), ('口', 'ロ'), ('二', 'ニ'), ('工', 'エ'), ('力', 'カ'), ('夕', 'タ'), ('卜', 'ト'), ('一', 'ー'), ('三', 'ミ')];
+const LOOKALIKES: [(char, char); 9] = [
+    ('八', 'ハ'),
+    ('口', 'ロ'),
+    ('二', 'ニ'),
+    ('工', 'エ'),
+    ('力', 'カ'),
+    ('夕', 'タ'),
+    ('卜', 'ト'),
+    ('一', 'ー'),
+    ('三', 'ミ'),
+];
 
 /// Small kana ャュョ only follow an i-row kana (キャ) or テ/デ/フ/ヴ (テュ, フュ).
 const BEFORE_SMALL_YA: &str = "キシチニヒミリギジヂビピテデフヴきしちにひみりぎじぢびぴてでふ";
@@ -75,7 +97,9 @@ pub fn correct(chars: &mut [OcrChar]) {
         let prev = if i > 0 { single(chars, i - 1) } else { None };
         let next = single(chars, i + 1);
         let digit = |o: Option<char>| o.is_some_and(|c| c.is_ascii_digit());
-        let fixed = if let Some(&(kanji, kana)) = LOOKALIKES.iter().find(|(k, v)| *k == c || *v == c) {
+        let fixed = if let Some(&(kanji, kana)) =
+            LOOKALIKES.iter().find(|(k, v)| *k == c || *v == c)
+        {
             let kana_side = prev.is_some_and(is_katakana) || next.is_some_and(is_katakana);
             let kanji_both = prev.is_some_and(is_kanji) && next.is_some_and(is_kanji);
             if c == '一' || c == 'ー' {
@@ -93,14 +117,20 @@ pub fn correct(chars: &mut [OcrChar]) {
             } else {
                 None
             }
-        } else if matches!(c, '-' | '—' | '―' | '‐' | '−' | '–' | 'ｰ' | '－') && prev.is_some_and(is_katakana) && next.is_some_and(is_kana) {
+        } else if matches!(c, '-' | '—' | '―' | '‐' | '−' | '–' | 'ｰ' | '－')
+            && prev.is_some_and(is_katakana)
+            && next.is_some_and(is_kana)
+        {
             Some('ー')
-        } else if matches!(c, '—' | '―' | '‐' | '−' | '–' | 'ｰ') && digit(prev) && digit(next) {
+        } else if matches!(c, '—' | '―' | '‐' | '−' | '–' | 'ｰ') && digit(prev) && digit(next)
+        {
             Some('-')
-        } else if "ャュョゃゅょ".contains(c) && !prev.is_some_and(|p| BEFORE_SMALL_YA.contains(p)) {
+        } else if "ャュョゃゅょ".contains(c) && !prev.is_some_and(|p| BEFORE_SMALL_YA.contains(p))
+        {
             // ャ→ヤ, ュ→ユ, ョ→ヨ (and hiragana): the full-size kana is the next code point.
             char::from_u32(c as u32 + 1)
-        } else if matches!(c, 'T' | '干' | '亍' | '〶' | '丁') && postal_code_follows(chars, i + 1) {
+        } else if matches!(c, 'T' | '干' | '亍' | '〶' | '丁') && postal_code_follows(chars, i + 1)
+        {
             Some('〒')
         } else {
             None
@@ -116,7 +146,9 @@ fn postal_code_follows(chars: &[OcrChar], mut i: usize) -> bool {
     while single(chars, i).is_some_and(char::is_whitespace) {
         i += 1;
     }
-    let is_digit = |j: usize| single(chars, j).is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+    let is_digit = |j: usize| {
+        single(chars, j).is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+    };
     let is_dash = |j: usize| single(chars, j).is_some_and(|c| "-－ー一—―‐−–".contains(c));
     (0..3).all(|k| is_digit(i + k)) && is_dash(i + 3) && (4..8).all(|k| is_digit(i + k))
 }
@@ -126,7 +158,13 @@ mod tests {
     use super::*;
 
     fn line(text: &str) -> Vec<OcrChar> {
-        text.chars().map(|c| OcrChar { text: c.to_string(), quad: [[0.0; 2]; 4], confidence: 1.0 }).collect()
+        text.chars()
+            .map(|c| OcrChar {
+                text: c.to_string(),
+                quad: [[0.0; 2]; 4],
+                confidence: 1.0,
+            })
+            .collect()
     }
 
     fn fixed(text: &str) -> String {

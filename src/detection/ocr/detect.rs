@@ -8,9 +8,9 @@
 //! distance (DBNet predicts a shrunken core of each line), and is mapped back to the image.
 
 use rten::Model;
-use serde::{Deserialize, Serialize};
 use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::geometry::{convex_hull, min_area_rect};
@@ -77,7 +77,12 @@ pub struct ProbabilityMap {
 
 /// RGB pixels of the window `(x, y, w, h)` of `image` scaled to `width × height`: each output
 /// pixel the mean of the source pixels under it when shrinking, the nearest one when not.
-pub fn scaled_window(image: &Image, width: u32, height: u32, (wx, wy, ww, wh): (u32, u32, u32, u32)) -> Vec<u8> {
+pub fn scaled_window(
+    image: &Image,
+    width: u32,
+    height: u32,
+    (wx, wy, ww, wh): (u32, u32, u32, u32),
+) -> Vec<u8> {
     let (sw, sh) = (image.width as usize, image.height as usize);
     let fx = sw as f64 / width as f64;
     let fy = sh as f64 / height as f64;
@@ -111,7 +116,9 @@ pub fn tiles(len: u32, tile: u32, overlap: u32) -> Vec<(u32, u32)> {
     }
     let n = (len - overlap).div_ceil(tile - overlap);
     let size = (len + (n - 1) * overlap).div_ceil(n);
-    (0..n).map(|i| ((i * (size - overlap)).min(len - size), size)).collect()
+    (0..n)
+        .map(|i| ((i * (size - overlap)).min(len - size), size))
+        .collect()
 }
 
 /// How an image is read by the detector: its scale, the scaled size, and the tiles
@@ -134,15 +141,29 @@ pub fn plan(width: u32, height: u32, scale: f32) -> Plan {
             tiles_.push([tx, ty, tw, th]);
         }
     }
-    Plan { scale: w as f32 / width as f32, width: w, height: h, tiles: tiles_ }
+    Plan {
+        scale: w as f32 / width as f32,
+        width: w,
+        height: h,
+        tiles: tiles_,
+    }
 }
 
 /// The detector's probabilities over one tile of the plan (`w × h`, row-major).
-pub fn run_tile(model: &Model, image: &Image, plan: &Plan, tile: [u32; 4], timings: &mut Timings) -> Result<Vec<f32>, Error> {
+pub fn run_tile(
+    model: &Model,
+    image: &Image,
+    plan: &Plan,
+    tile: [u32; 4],
+    timings: &mut Timings,
+) -> Result<Vec<f32>, Error> {
     let start = now_ms();
     let [tx, ty, tw, th] = tile;
     let rgb = scaled_window(image, plan.width, plan.height, (tx, ty, tw, th));
-    let (pw, ph) = (tw.next_multiple_of(32) as usize, th.next_multiple_of(32) as usize);
+    let (pw, ph) = (
+        tw.next_multiple_of(32) as usize,
+        th.next_multiple_of(32) as usize,
+    );
     let plane = pw * ph;
     // Padding is the normalised value 0 (the mean colour). Channels in BGR order, as PaddleOCR's
     // models were trained on OpenCV images.
@@ -157,23 +178,38 @@ pub fn run_tile(model: &Model, image: &Image, plan: &Plan, tile: [u32; 4], timin
     let tensor = NdTensor::from_data([1, 3, ph, pw], input);
     let ran = now_ms();
     timings.detect_prepare_ms += ran - start;
-    let output = model.run_one(tensor.into(), None).map_err(|e| Error::Model(format!("text detection failed: {e}")))?;
+    let output = model
+        .run_one(tensor.into(), None)
+        .map_err(|e| Error::Model(format!("text detection failed: {e}")))?;
     timings.detect_model_ms += now_ms() - ran;
-    let probs: NdTensor<f32, 4> = output.try_into().map_err(|e| Error::Model(format!("text detection output: {e:?}")))?;
+    let probs: NdTensor<f32, 4> = output
+        .try_into()
+        .map_err(|e| Error::Model(format!("text detection output: {e:?}")))?;
     let shape = probs.shape();
     if shape[2] != ph || shape[3] != pw {
-        return Err(Error::Model(format!("text detection output is {shape:?}, expected [1, 1, {ph}, {pw}]")));
+        return Err(Error::Model(format!(
+            "text detection output is {shape:?}, expected [1, 1, {ph}, {pw}]"
+        )));
     }
     let padded = probs.to_vec();
-    Ok(padded.chunks_exact(pw).take(th as usize).flat_map(|row| row[..tw as usize].iter().copied()).collect())
+    Ok(padded
+        .chunks_exact(pw)
+        .take(th as usize)
+        .flat_map(|row| row[..tw as usize].iter().copied())
+        .collect())
 }
 
 /// Merges tiles' probabilities (taking the larger value where they overlap) into one map.
 pub fn merge_tiles(plan: &Plan, tiles: &[([u32; 4], Vec<f32>)]) -> ProbabilityMap {
-    let mut map = ProbabilityMap { width: plan.width, height: plan.height, data: vec![0.0; (plan.width * plan.height) as usize] };
+    let mut map = ProbabilityMap {
+        width: plan.width,
+        height: plan.height,
+        data: vec![0.0; (plan.width * plan.height) as usize],
+    };
     for ([tx, ty, tw, _], probs) in tiles {
         for (y, row) in probs.chunks_exact(*tw as usize).enumerate() {
-            let dst = &mut map.data[(*ty as usize + y) * plan.width as usize + *tx as usize..][..*tw as usize];
+            let dst = &mut map.data[(*ty as usize + y) * plan.width as usize + *tx as usize..]
+                [..*tw as usize];
             for (d, s) in dst.iter_mut().zip(row) {
                 *d = d.max(*s);
             }
@@ -224,7 +260,10 @@ fn components(map: &ProbabilityMap) -> Vec<Component> {
                 }
             }
         }
-        out.push(Component { rows: extent.into_iter().map(|(y, (a, b))| (y, a, b)).collect(), score: (sum / n as f64) as f32 });
+        out.push(Component {
+            rows: extent.into_iter().map(|(y, (a, b))| (y, a, b)).collect(),
+            score: (sum / n as f64) as f32,
+        });
     }
     out
 }
@@ -247,7 +286,12 @@ pub fn reading_order(center: [f64; 2], long_axis: [f64; 2], long: f64, short: f6
     // "Down" in the reading frame: the line's bottom (for vertical lines, its left side).
     let n = [-e[1], e[0]];
     let (hl, hs) = (along / 2.0, across / 2.0);
-    let at = |a: f64, b: f64| [(center[0] + e[0] * a + n[0] * b) as f32, (center[1] + e[1] * a + n[1] * b) as f32];
+    let at = |a: f64, b: f64| {
+        [
+            (center[0] + e[0] * a + n[0] * b) as f32,
+            (center[1] + e[1] * a + n[1] * b) as f32,
+        ]
+    };
     [at(-hl, -hs), at(hl, -hs), at(hl, hs), at(-hl, hs)]
 }
 
@@ -264,26 +308,52 @@ pub fn quads_from_map(map: &ProbabilityMap, scale: f32) -> Vec<Quad> {
             let (y, x0, x1) = (y as f64, x0 as f64, x1 as f64 + 1.0);
             points.extend_from_slice(&[[x0, y], [x1, y], [x0, y + 1.0], [x1, y + 1.0]]);
         }
-        let Some((corners, a, b)) = min_area_rect(&convex_hull(points)) else { continue };
+        let Some((corners, a, b)) = min_area_rect(&convex_hull(points)) else {
+            continue;
+        };
         if a.min(b) < 2.0 {
             continue;
         }
         let d = a * b * UNCLIP_RATIO / (2.0 * (a + b));
-        let center = [(corners[0][0] + corners[2][0]) / 2.0, (corners[0][1] + corners[2][1]) / 2.0];
+        let center = [
+            (corners[0][0] + corners[2][0]) / 2.0,
+            (corners[0][1] + corners[2][1]) / 2.0,
+        ];
         // Side 0→1 has length `a`.
-        let ax = [(corners[1][0] - corners[0][0]) / a, (corners[1][1] - corners[0][1]) / a];
-        let (long_axis, long, short) = if a >= b { (ax, a + 2.0 * d, b + 2.0 * d) } else { ([-ax[1], ax[0]], b + 2.0 * d, a + 2.0 * d) };
+        let ax = [
+            (corners[1][0] - corners[0][0]) / a,
+            (corners[1][1] - corners[0][1]) / a,
+        ];
+        let (long_axis, long, short) = if a >= b {
+            (ax, a + 2.0 * d, b + 2.0 * d)
+        } else {
+            ([-ax[1], ax[0]], b + 2.0 * d, a + 2.0 * d)
+        };
         let s = scale as f64;
-        let quad = reading_order([center[0] / s, center[1] / s], long_axis, long / s, short / s);
+        let quad = reading_order(
+            [center[0] / s, center[1] / s],
+            long_axis,
+            long / s,
+            short / s,
+        );
         quads.push(quad);
     }
     // Top to bottom, then left to right.
-    quads.sort_by(|p, q| (p[0][1] + p[3][1]).total_cmp(&(q[0][1] + q[3][1])).then(p[0][0].total_cmp(&q[0][0])));
+    quads.sort_by(|p, q| {
+        (p[0][1] + p[3][1])
+            .total_cmp(&(q[0][1] + q[3][1]))
+            .then(p[0][0].total_cmp(&q[0][0]))
+    });
     quads
 }
 
 /// Finds the text lines of `image`, reading it at `scale`.
-pub fn detect_lines(model: &Model, image: &Image, scale: f32, timings: &mut Timings) -> Result<Vec<Quad>, Error> {
+pub fn detect_lines(
+    model: &Model,
+    image: &Image,
+    scale: f32,
+    timings: &mut Timings,
+) -> Result<Vec<Quad>, Error> {
     let mut quads = detect_at(model, image, scale, timings)?;
     if let Some(larger) = second_look(&quads, scale, image.width, image.height) {
         quads = detect_at(model, image, larger, timings)?;
@@ -292,7 +362,12 @@ pub fn detect_lines(model: &Model, image: &Image, scale: f32, timings: &mut Timi
     Ok(quads)
 }
 
-fn detect_at(model: &Model, image: &Image, scale: f32, timings: &mut Timings) -> Result<Vec<Quad>, Error> {
+fn detect_at(
+    model: &Model,
+    image: &Image,
+    scale: f32,
+    timings: &mut Timings,
+) -> Result<Vec<Quad>, Error> {
     let plan = plan(image.width, image.height, scale);
     let mut maps = Vec::with_capacity(plan.tiles.len());
     for &tile in &plan.tiles {
@@ -302,7 +377,11 @@ fn detect_at(model: &Model, image: &Image, scale: f32, timings: &mut Timings) ->
 }
 
 /// The quads from the tiles of a plan (run here or by other workers).
-pub fn quads_from_tiles(plan: &Plan, tiles: &[([u32; 4], Vec<f32>)], timings: &mut Timings) -> Vec<Quad> {
+pub fn quads_from_tiles(
+    plan: &Plan,
+    tiles: &[([u32; 4], Vec<f32>)],
+    timings: &mut Timings,
+) -> Vec<Quad> {
     let post = now_ms();
     let quads = quads_from_map(&merge_tiles(plan, tiles), plan.scale);
     timings.detect_post_ms += now_ms() - post;
@@ -320,13 +399,23 @@ mod tests {
         for len in [1281, 2048, 3000, 3508, 7000] {
             let t = tiles(len, 1280, 96);
             assert_eq!(t[0].0, 0);
-            assert_eq!(t.last().unwrap().0 + t.last().unwrap().1, len, "{len}: {t:?}");
+            assert_eq!(
+                t.last().unwrap().0 + t.last().unwrap().1,
+                len,
+                "{len}: {t:?}"
+            );
             assert!(t.iter().all(|&(_, s)| s <= 1280));
             for pair in t.windows(2) {
-                assert!(pair[0].0 + pair[0].1 >= pair[1].0 + 96, "{len}: {t:?} overlap");
+                assert!(
+                    pair[0].0 + pair[0].1 >= pair[1].0 + 96,
+                    "{len}: {t:?} overlap"
+                );
             }
             let covered: u32 = t.iter().map(|&(_, s)| s).sum();
-            assert!(covered < len + t.len() as u32 * 96 + 32, "{len}: {t:?} wastes");
+            assert!(
+                covered < len + t.len() as u32 * 96 + 32,
+                "{len}: {t:?} wastes"
+            );
         }
     }
 
@@ -348,7 +437,11 @@ mod tests {
     #[test]
     fn a_blob_in_the_map_becomes_one_grown_quad() {
         let (w, h) = (100u32, 40u32);
-        let mut map = ProbabilityMap { width: w, height: h, data: vec![0.0; 4000] };
+        let mut map = ProbabilityMap {
+            width: w,
+            height: h,
+            data: vec![0.0; 4000],
+        };
         for y in 15..25 {
             for x in 20..80 {
                 map.data[y * 100 + x] = 0.9;

@@ -43,6 +43,10 @@ pub struct TextLine {
     pub confidence: f32,
     pub quad: Quad,
     pub chars: Vec<OcrChar>,
+    /// The quad the detector found for this line (before it was fitted to the ink): a video
+    /// scan compares it with the next frame's detections to reuse unchanged lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detected: Option<Quad>,
 }
 
 /// Everything read from one image.
@@ -93,27 +97,51 @@ fn model_error(what: &str, e: impl std::fmt::Display) -> Error {
 
 impl Ocr {
     /// Loads the models from their bytes (as the browser fetches them).
-    pub fn from_bytes(detector: Vec<u8>, recognizer: Vec<u8>, dictionary: &str) -> Result<Ocr, Error> {
+    pub fn from_bytes(
+        detector: Vec<u8>,
+        recognizer: Vec<u8>,
+        dictionary: &str,
+    ) -> Result<Ocr, Error> {
         let detector = Model::load(detector).map_err(|e| model_error("text detection model", e))?;
-        let recognizer = Model::load(recognizer).map_err(|e| model_error("text recognition model", e))?;
+        let recognizer =
+            Model::load(recognizer).map_err(|e| model_error("text recognition model", e))?;
         // Line 0 is the CTC blank, the last line a space; the count matches the model's output.
-        let alphabet: Vec<String> = dictionary.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+        let alphabet: Vec<String> = dictionary
+            .lines()
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect();
         if alphabet.len() < 100 {
-            return Err(Error::Model(format!("the recognition dictionary has only {} lines", alphabet.len())));
+            return Err(Error::Model(format!(
+                "the recognition dictionary has only {} lines",
+                alphabet.len()
+            )));
         }
         let weights = correct::symbol_weights(&alphabet);
-        Ok(Ocr { detector, recognizer, alphabet, weights })
+        Ok(Ocr {
+            detector,
+            recognizer,
+            alphabet,
+            weights,
+        })
     }
 
     /// Loads the models from a directory holding the files `build.sh` puts in `www/models/`.
     pub fn load_dir(dir: &Path) -> Result<Ocr, Error> {
         let read = |name: &str| {
             std::fs::read(dir.join(name)).map_err(|e| {
-                Error::Model(format!("cannot read {}: {e} (run ./build.sh build to fetch the models)", dir.join(name).display()))
+                Error::Model(format!(
+                    "cannot read {}: {e} (run ./build.sh build to fetch the models)",
+                    dir.join(name).display()
+                ))
             })
         };
-        let dictionary = String::from_utf8(read(DICTIONARY)?).map_err(|e| model_error("dictionary", e))?;
-        Ocr::from_bytes(read(DETECTION_MODEL)?, read(RECOGNITION_MODEL)?, &dictionary)
+        let dictionary =
+            String::from_utf8(read(DICTIONARY)?).map_err(|e| model_error("dictionary", e))?;
+        Ocr::from_bytes(
+            read(DETECTION_MODEL)?,
+            read(RECOGNITION_MODEL)?,
+            &dictionary,
+        )
     }
 
     /// How the detector will read an image of this size (tiles can be run by several workers).
@@ -122,7 +150,13 @@ impl Ocr {
     }
 
     /// The detector's probabilities over one tile of `plan`.
-    pub fn detect_tile(&self, image: &Image, plan: &detect::Plan, tile: [u32; 4], timings: &mut Timings) -> Result<Vec<f32>, Error> {
+    pub fn detect_tile(
+        &self,
+        image: &Image,
+        plan: &detect::Plan,
+        tile: [u32; 4],
+        timings: &mut Timings,
+    ) -> Result<Vec<f32>, Error> {
         detect::run_tile(&self.detector, image, plan, tile, timings)
     }
 
@@ -130,7 +164,10 @@ impl Ocr {
     pub fn detect(&self, image: &Image) -> Result<(Vec<Quad>, Timings), Error> {
         let start = crate::clock::now_ms();
         let scale = detect::choose_scale(image.width, image.height);
-        let mut timings = Timings { scale, ..Timings::default() };
+        let mut timings = Timings {
+            scale,
+            ..Timings::default()
+        };
         let quads = detect::detect_lines(&self.detector, image, scale, &mut timings)?;
         timings.total_ms = crate::clock::now_ms() - start;
         Ok((quads, timings))
@@ -138,22 +175,55 @@ impl Ocr {
 
     /// Reads the lines at `quads` (the second half of [`Ocr::read`]; quads can be split among
     /// workers).
-    pub fn recognize(&self, image: &Image, quads: &[Quad], progress: &mut dyn FnMut(usize, usize)) -> Result<(Vec<TextLine>, Timings), Error> {
+    pub fn recognize(
+        &self,
+        image: &Image,
+        quads: &[Quad],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<(Vec<TextLine>, Timings), Error> {
         let start = crate::clock::now_ms();
         let mut timings = Timings::default();
-        let lines = recognize::read_lines(&self.recognizer, &self.alphabet, &self.weights, image, quads, &mut timings, progress)?;
+        let lines = recognize::read_lines(
+            &self.recognizer,
+            &self.alphabet,
+            &self.weights,
+            image,
+            quads,
+            &mut timings,
+            progress,
+        )?;
         timings.total_ms = crate::clock::now_ms() - start;
         Ok((lines, timings))
     }
 
     /// Reads all text in `image`. `progress(done, total)` is called as lines are recognised.
-    pub fn read(&self, image: &Image, progress: &mut dyn FnMut(usize, usize)) -> Result<OcrResult, Error> {
+    pub fn read(
+        &self,
+        image: &Image,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<OcrResult, Error> {
         let start = crate::clock::now_ms();
         let scale = detect::choose_scale(image.width, image.height);
-        let mut timings = Timings { scale, ..Timings::default() };
+        let mut timings = Timings {
+            scale,
+            ..Timings::default()
+        };
         let quads = detect::detect_lines(&self.detector, image, scale, &mut timings)?;
-        let lines = recognize::read_lines(&self.recognizer, &self.alphabet, &self.weights, image, &quads, &mut timings, progress)?;
+        let lines = recognize::read_lines(
+            &self.recognizer,
+            &self.alphabet,
+            &self.weights,
+            image,
+            &quads,
+            &mut timings,
+            progress,
+        )?;
         timings.total_ms = crate::clock::now_ms() - start;
-        Ok(OcrResult { width: image.width, height: image.height, lines, timings })
+        Ok(OcrResult {
+            width: image.width,
+            height: image.height,
+            lines,
+            timings,
+        })
     }
 }

@@ -57,7 +57,11 @@ fn crop(image: &Image, q: &Quad) -> Strip {
     let px = |x: i64, y: i64| -> [f32; 3] {
         let (x, y) = (x.clamp(0, iw - 1), y.clamp(0, ih - 1));
         let i = ((y * iw + x) * 4) as usize;
-        [image.rgba[i] as f32, image.rgba[i + 1] as f32, image.rgba[i + 2] as f32]
+        [
+            image.rgba[i] as f32,
+            image.rgba[i + 1] as f32,
+            image.rgba[i + 2] as f32,
+        ]
     };
     for v in 0..HEIGHT {
         let t = (v as f32 + 0.5) / HEIGHT as f32;
@@ -68,7 +72,12 @@ fn crop(image: &Image, q: &Quad) -> Strip {
             let (x0, y0) = (fx.floor(), fy.floor());
             let (ax, ay) = (fx - x0, fy - y0);
             let (x0, y0) = (x0 as i64, y0 as i64);
-            let (a, b, c, d) = (px(x0, y0), px(x0 + 1, y0), px(x0, y0 + 1), px(x0 + 1, y0 + 1));
+            let (a, b, c, d) = (
+                px(x0, y0),
+                px(x0 + 1, y0),
+                px(x0, y0 + 1),
+                px(x0 + 1, y0 + 1),
+            );
             for ch in 0..3 {
                 let top = a[ch] + (b[ch] - a[ch]) * ax;
                 let bottom = c[ch] + (d[ch] - c[ch]) * ax;
@@ -89,11 +98,15 @@ const INK_LEVELS: f32 = 24.0;
 /// out from the strip's median grey), or `None` when too little stands out to tell.
 fn ink_bounds(strip: &Strip) -> Option<(usize, usize, usize, usize)> {
     let (w, plane) = (strip.width, strip.width * HEIGHT);
-    let grey: Vec<f32> = (0..plane).map(|i| (strip.data[i] + strip.data[plane + i] + strip.data[2 * plane + i]) / 3.0).collect();
+    let grey: Vec<f32> = (0..plane)
+        .map(|i| (strip.data[i] + strip.data[plane + i] + strip.data[2 * plane + i]) / 3.0)
+        .collect();
     // The median grey, by selection (a full sort of every strip would cost more than needed).
     let mut scratch = grey.clone();
     let middle = scratch.len() / 2;
-    let background = *scratch.select_nth_unstable_by(middle, |a, b| a.total_cmp(b)).1;
+    let background = *scratch
+        .select_nth_unstable_by(middle, |a, b| a.total_cmp(b))
+        .1;
     let threshold = INK_LEVELS / 127.5;
     let mut rows = vec![0usize; HEIGHT];
     let mut cols = vec![0usize; w];
@@ -121,13 +134,25 @@ fn ink_bounds(strip: &Strip) -> Option<(usize, usize, usize, usize)> {
 /// brought in from above and below (so positions along the line keep their meaning); the
 /// second is also trimmed at both ends. A margin of a few strip pixels stays around the ink.
 fn fit_to_ink(q: &Quad, strip: &Strip) -> (Quad, Quad, (f32, f32)) {
-    let Some((top, bottom, left, right)) = ink_bounds(strip) else { return (*q, *q, (0.0, 1.0)) };
+    let Some((top, bottom, left, right)) = ink_bounds(strip) else {
+        return (*q, *q, (0.0, 1.0));
+    };
     let t0 = top.saturating_sub(2) as f32 / HEIGHT as f32;
     let t1 = (bottom + 2).min(HEIGHT) as f32 / HEIGHT as f32;
-    let rows = [lerp(q[0], q[3], t0), lerp(q[1], q[2], t0), lerp(q[1], q[2], t1), lerp(q[0], q[3], t1)];
+    let rows = [
+        lerp(q[0], q[3], t0),
+        lerp(q[1], q[2], t0),
+        lerp(q[1], q[2], t1),
+        lerp(q[0], q[3], t1),
+    ];
     let u0 = left.saturating_sub(3) as f32 / strip.width as f32;
     let u1 = (right + 3).min(strip.width) as f32 / strip.width as f32;
-    let line = [lerp(rows[0], rows[1], u0), lerp(rows[0], rows[1], u1), lerp(rows[3], rows[2], u1), lerp(rows[3], rows[2], u0)];
+    let line = [
+        lerp(rows[0], rows[1], u0),
+        lerp(rows[0], rows[1], u1),
+        lerp(rows[3], rows[2], u1),
+        lerp(rows[3], rows[2], u0),
+    ];
     (rows, line, (u0, u1))
 }
 
@@ -158,7 +183,12 @@ fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> V
                 (symbol, score) = (i, p * w);
             }
         }
-        let blank = row[0] * if symbol == previous { 1.0 } else { BLANK_WEIGHT };
+        let blank = row[0]
+            * if symbol == previous {
+                1.0
+            } else {
+                BLANK_WEIGHT
+            };
         let best = if blank >= score { 0 } else { symbol };
         let p = row[best];
         if best != 0 {
@@ -168,7 +198,12 @@ fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> V
                     last.prob = last.prob.max(p);
                 }
             } else {
-                out.push(Decoded { symbol: best, prob: p, first: t, last: t });
+                out.push(Decoded {
+                    symbol: best,
+                    prob: p,
+                    first: t,
+                    last: t,
+                });
             }
         }
         previous = best;
@@ -179,22 +214,44 @@ fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> V
 /// Turns decoded symbols of a strip into a line with character quads. `step` is the strip
 /// width per time step.
 #[cfg(test)]
-fn to_line(decoded: &[Decoded], alphabet: &[String], quad: &Quad, width: usize, step: f32) -> Option<TextLine> {
+fn to_line(
+    decoded: &[Decoded],
+    alphabet: &[String],
+    quad: &Quad,
+    width: usize,
+    step: f32,
+) -> Option<TextLine> {
     to_fitted_line(decoded, alphabet, (quad, quad), (0.0, 1.0), width, step)
 }
 
 /// [`to_line`] with the quads fitted to the ink (see [`fit_to_ink`]): characters along the
 /// first, the line's own quad the second; characters stay within `span` (the share of the
 /// strip's width that holds ink).
-fn to_fitted_line(decoded: &[Decoded], alphabet: &[String], (quad, line_quad): (&Quad, &Quad), span: (f32, f32), width: usize, step: f32) -> Option<TextLine> {
-    let centers: Vec<f32> = decoded.iter().map(|d| (d.first + d.last + 1) as f32 / 2.0 * step).collect();
+fn to_fitted_line(
+    decoded: &[Decoded],
+    alphabet: &[String],
+    (quad, line_quad): (&Quad, &Quad),
+    span: (f32, f32),
+    width: usize,
+    step: f32,
+) -> Option<TextLine> {
+    let centers: Vec<f32> = decoded
+        .iter()
+        .map(|d| (d.first + d.last + 1) as f32 / 2.0 * step)
+        .collect();
     let mut chars = Vec::with_capacity(decoded.len());
     for (i, d) in decoded.iter().enumerate() {
         let text = alphabet.get(d.symbol)?.clone();
         // Edges: midpoints between neighbours; at the ends, half the neighbouring gap (or the
         // run of steps itself, padded by one step, for a lone character).
         let own = ((d.first as f32 - 1.0) * step, (d.last as f32 + 2.0) * step);
-        let left = if i > 0 { (centers[i - 1] + centers[i]) / 2.0 } else if decoded.len() > 1 { own.0.min(centers[0] - (centers[1] - centers[0]) / 2.0) } else { own.0 };
+        let left = if i > 0 {
+            (centers[i - 1] + centers[i]) / 2.0
+        } else if decoded.len() > 1 {
+            own.0.min(centers[0] - (centers[1] - centers[0]) / 2.0)
+        } else {
+            own.0
+        };
         let right = if i + 1 < decoded.len() {
             (centers[i] + centers[i + 1]) / 2.0
         } else if i > 0 {
@@ -202,21 +259,49 @@ fn to_fitted_line(decoded: &[Decoded], alphabet: &[String], (quad, line_quad): (
         } else {
             own.1
         };
-        let (t0, t1) = ((left / width as f32).clamp(span.0, span.1), (right / width as f32).clamp(span.0, span.1));
-        let q = [lerp(quad[0], quad[1], t0), lerp(quad[0], quad[1], t1), lerp(quad[3], quad[2], t1), lerp(quad[3], quad[2], t0)];
-        chars.push(OcrChar { text, quad: q, confidence: d.prob });
+        let (t0, t1) = (
+            (left / width as f32).clamp(span.0, span.1),
+            (right / width as f32).clamp(span.0, span.1),
+        );
+        let q = [
+            lerp(quad[0], quad[1], t0),
+            lerp(quad[0], quad[1], t1),
+            lerp(quad[3], quad[2], t1),
+            lerp(quad[3], quad[2], t0),
+        ];
+        chars.push(OcrChar {
+            text,
+            quad: q,
+            confidence: d.prob,
+        });
     }
     super::correct::correct(&mut chars);
-    let text: String = chars.iter().map(|c| c.text.as_str()).collect::<String>().nfc().collect();
+    let text: String = chars
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect::<String>()
+        .nfc()
+        .collect();
     if text.trim().is_empty() {
         return None;
     }
     let confidence = chars.iter().map(|c| c.confidence).sum::<f32>() / chars.len() as f32;
-    Some(TextLine { text, confidence, quad: *line_quad, chars })
+    Some(TextLine {
+        text,
+        confidence,
+        quad: *line_quad,
+        chars,
+        detected: None,
+    })
 }
 
 /// Reads strips in batches; returns for each its decoded symbols and the strip width per step.
-fn recognize(model: &Model, weights: &[f32], strips: &[Strip], timings: &mut Timings) -> Result<Vec<(Vec<Decoded>, f32)>, Error> {
+fn recognize(
+    model: &Model,
+    weights: &[f32],
+    strips: &[Strip],
+    timings: &mut Timings,
+) -> Result<Vec<(Vec<Decoded>, f32)>, Error> {
     let mut order: Vec<usize> = (0..strips.len()).collect();
     order.sort_by_key(|&i| strips[i].width);
     let mut results: Vec<Option<(Vec<Decoded>, f32)>> = (0..strips.len()).map(|_| None).collect();
@@ -224,7 +309,10 @@ fn recognize(model: &Model, weights: &[f32], strips: &[Strip], timings: &mut Tim
     while at < order.len() {
         // Strips in width order: grow the batch while it stays within the pixel budget.
         let mut end = at + 1;
-        while end < order.len() && end - at < MAX_BATCH && strips[order[end]].width * (end - at + 1) * HEIGHT <= BATCH_PIXELS {
+        while end < order.len()
+            && end - at < MAX_BATCH
+            && strips[order[end]].width * (end - at + 1) * HEIGHT <= BATCH_PIXELS
+        {
             end += 1;
         }
         let batch = &order[at..end];
@@ -242,23 +330,35 @@ fn recognize(model: &Model, weights: &[f32], strips: &[Strip], timings: &mut Tim
         }
         let tensor = NdTensor::from_data([batch.len(), 3, HEIGHT, width], input);
         let ran = now_ms();
-        let output = model.run_one(tensor.into(), None).map_err(|e| Error::Model(format!("text recognition failed: {e}")))?;
+        let output = model
+            .run_one(tensor.into(), None)
+            .map_err(|e| Error::Model(format!("text recognition failed: {e}")))?;
         let decoding = now_ms();
         timings.recognize_model_ms += decoding - ran;
-        let probs: NdTensor<f32, 3> = output.try_into().map_err(|e| Error::Model(format!("text recognition output: {e:?}")))?;
+        let probs: NdTensor<f32, 3> = output
+            .try_into()
+            .map_err(|e| Error::Model(format!("text recognition output: {e:?}")))?;
         let [_, steps, classes] = probs.shape();
         let probs = probs.to_vec();
         let step = width as f32 / steps as f32;
         for (b, &i) in batch.iter().enumerate() {
             // Only the steps over the strip itself, not its padding.
             let own = ((strips[i].width as f32 / step).ceil() as usize).min(steps);
-            let decoded = ctc_greedy(&probs[b * steps * classes..][..own * classes], own, classes, weights);
+            let decoded = ctc_greedy(
+                &probs[b * steps * classes..][..own * classes],
+                own,
+                classes,
+                weights,
+            );
             results[i] = Some((decoded, step));
         }
         timings.recognize_post_ms += now_ms() - decoding;
         at = end;
     }
-    Ok(results.into_iter().map(|r| r.expect("every strip read")).collect())
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("every strip read"))
+        .collect())
 }
 
 /// A quad turned half a turn (its reading start moved to the other end).
@@ -288,20 +388,42 @@ pub fn read_lines(
     // Chunks keep memory bounded and let progress be reported.
     for chunk in quads.chunks(64) {
         let strips = cropped(chunk, timings);
-        for ((decoded, step), (q, s)) in recognize(model, weights, &strips, timings)?.iter().zip(chunk.iter().zip(&strips)) {
+        for ((decoded, step), (q, s)) in recognize(model, weights, &strips, timings)?
+            .iter()
+            .zip(chunk.iter().zip(&strips))
+        {
             let (rows, line, span) = fit_to_ink(q, s);
-            lines.push(to_fitted_line(decoded, alphabet, (&rows, &line), span, s.width, *step));
+            let line = to_fitted_line(decoded, alphabet, (&rows, &line), span, s.width, *step);
+            lines.push(line.map(|l| TextLine {
+                detected: Some(*q),
+                ..l
+            }));
         }
         progress(lines.len(), total);
     }
-    let doubtful: Vec<usize> = (0..total).filter(|&i| lines[i].as_ref().is_none_or(|l| l.confidence < RETRY_BELOW)).collect();
+    let doubtful: Vec<usize> = (0..total)
+        .filter(|&i| lines[i].as_ref().is_none_or(|l| l.confidence < RETRY_BELOW))
+        .collect();
     if !doubtful.is_empty() {
         let turned: Vec<Quad> = doubtful.iter().map(|&i| upside_down(&quads[i])).collect();
         let strips = cropped(&turned, timings);
-        for ((decoded, step), (&i, (q, s))) in recognize(model, weights, &strips, timings)?.iter().zip(doubtful.iter().zip(turned.iter().zip(&strips))) {
+        for ((decoded, step), (&i, (q, s))) in recognize(model, weights, &strips, timings)?
+            .iter()
+            .zip(doubtful.iter().zip(turned.iter().zip(&strips)))
+        {
             let (rows, fitted, span) = fit_to_ink(q, s);
-            if let Some(line) = to_fitted_line(decoded, alphabet, (&rows, &fitted), span, s.width, *step) {
-                if lines[i].as_ref().is_none_or(|l| line.confidence > l.confidence + 0.05) {
+            if let Some(line) =
+                to_fitted_line(decoded, alphabet, (&rows, &fitted), span, s.width, *step).map(|l| {
+                    TextLine {
+                        detected: Some(quads[i]),
+                        ..l
+                    }
+                })
+            {
+                if lines[i]
+                    .as_ref()
+                    .is_none_or(|l| line.confidence > l.confidence + 0.05)
+                {
                     lines[i] = Some(line);
                 }
             }
@@ -317,8 +439,15 @@ mod tests {
     #[test]
     fn ctc_merges_repeats_and_drops_blanks() {
         // 6 steps over 3 classes (0 = blank): a a _ a b b → "a", "a", "b".
-        let one_hot = |c: usize| (0..3).map(|i| if i == c { 0.9 } else { 0.05 }).collect::<Vec<f32>>();
-        let probs: Vec<f32> = [1, 1, 0, 1, 2, 2].iter().flat_map(|&c| one_hot(c)).collect();
+        let one_hot = |c: usize| {
+            (0..3)
+                .map(|i| if i == c { 0.9 } else { 0.05 })
+                .collect::<Vec<f32>>()
+        };
+        let probs: Vec<f32> = [1, 1, 0, 1, 2, 2]
+            .iter()
+            .flat_map(|&c| one_hot(c))
+            .collect();
         let d = ctc_greedy(&probs, 6, 3, &[1.0; 3]);
         let symbols: Vec<usize> = d.iter().map(|d| d.symbol).collect();
         assert_eq!(symbols, [1, 1, 2]);
@@ -329,20 +458,35 @@ mod tests {
     #[test]
     fn an_unsure_blank_yields_to_a_new_symbol_but_not_to_a_repeat() {
         // Steps: l, (blank 0.5 | l 0.4), l, (blank 0.5 | a 0.4): "ll" stays double, "a" is kept.
-        let probs = [0.05, 0.9, 0.05, 0.5, 0.4, 0.1, 0.05, 0.9, 0.05, 0.5, 0.1, 0.4];
+        let probs = [
+            0.05, 0.9, 0.05, 0.5, 0.4, 0.1, 0.05, 0.9, 0.05, 0.5, 0.1, 0.4,
+        ];
         let d = ctc_greedy(&probs, 4, 3, &[1.0; 3]);
         assert_eq!(d.iter().map(|d| d.symbol).collect::<Vec<_>>(), [1, 1, 2]);
     }
 
     #[test]
     fn character_quads_tile_the_line_in_order() {
-        let alphabet: Vec<String> = ["blank", "氏", "名", ":", "山", "田"].iter().map(|s| s.to_string()).collect();
-        let decoded: Vec<Decoded> = (0..5).map(|i| Decoded { symbol: i + 1, prob: 0.9, first: i * 4 + 1, last: i * 4 + 2 }).collect();
+        let alphabet: Vec<String> = ["blank", "氏", "名", ":", "山", "田"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let decoded: Vec<Decoded> = (0..5)
+            .map(|i| Decoded {
+                symbol: i + 1,
+                prob: 0.9,
+                first: i * 4 + 1,
+                last: i * 4 + 2,
+            })
+            .collect();
         let quad = [[100.0, 10.0], [300.0, 10.0], [300.0, 30.0], [100.0, 30.0]];
         let line = to_line(&decoded, &alphabet, &quad, 160, 8.0).unwrap();
         assert_eq!(line.text, "氏名:山田");
         for pair in line.chars.windows(2) {
-            assert!((pair[0].quad[1][0] - pair[1].quad[0][0]).abs() < 1e-3, "neighbours share an edge");
+            assert!(
+                (pair[0].quad[1][0] - pair[1].quad[0][0]).abs() < 1e-3,
+                "neighbours share an edge"
+            );
         }
         let last = &line.chars[4].quad;
         assert!(last[0][0] > 250.0 && last[1][0] <= 300.0, "{last:?}");
