@@ -137,14 +137,18 @@ class Engine {
 /**
  * The line of `before` (an OCR result with its pixels) read over quad `q` when `now` has the
  * same pixels there: same place (within a pixel) and the same pixels in the quad's box (mean
- * difference under 1 level, no pixel off by more than 24). Null otherwise.
+ * difference under 1 level, no pixel off by more than 24) and it was read with confidence.
+ * Null otherwise.
  */
+const REUSE_ABOVE = 0.8;
+
 function sameLine(before, now, q) {
   if (before.width !== now.width || before.height !== now.height) return null;
   const xs = q.map((p) => p[0]);
   const ys = q.map((p) => p[1]);
   const line = before.lines.find((l) => (l.detected ?? l.quad).every((p, k) => Math.abs(p[0] - q[k][0]) <= 1 && Math.abs(p[1] - q[k][1]) <= 1));
-  if (!line) return null;
+  // An unsure reading is worth another try (in another batch it may come out right).
+  if (!line || line.confidence < REUSE_ABOVE) return null;
   const x0 = Math.max(0, Math.floor(Math.min(...xs)) - 2);
   const y0 = Math.max(0, Math.floor(Math.min(...ys)) - 2);
   const x1 = Math.min(now.width, Math.ceil(Math.max(...xs)) + 2);
