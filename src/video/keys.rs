@@ -93,6 +93,11 @@ impl KeyPicker {
         }
     }
 
+    /// Pixels the picture has moved since the last frame read.
+    pub fn moved(&self) -> f32 {
+        self.moved
+    }
+
     /// True when the frames since the last read differ from it (so the last frame must be read).
     pub fn pending(&self) -> bool {
         self.pending_since.is_some()

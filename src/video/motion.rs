@@ -224,6 +224,18 @@ impl Analyser {
         outside <= n && matches(sum, big, n)
     }
 
+    /// Whether block `i` is the previous frame's content moved by `shift`: looser than
+    /// [`Self::block_matches`], as a lossy encoder redraws moving content with more noise,
+    /// and much closer than without the shift.
+    fn block_moved(&self, before: &[u8], now: &[u8], i: usize, shift: [i32; 2]) -> bool {
+        let (sum, big, n, outside) = self.block_diff(before, now, i, shift);
+        if outside > n || n == 0 || sum > 8 * n || big > n / 16 {
+            return false;
+        }
+        let (still, ..) = self.block_diff(before, now, i, [0, 0]);
+        sum * 2 < still
+    }
+
     /// Whether block `i` has any contrast in it (blank blocks match any shift: no evidence).
     fn textured(&self, luma: &[u8], i: usize) -> bool {
         let (w, h) = (self.width as usize, self.height as usize);
@@ -306,7 +318,7 @@ impl Analyser {
             };
         }
         for &i in &changed {
-            if self.block_matches(before, now, i, shift) {
+            if self.block_moved(before, now, i, shift) {
                 blocks[i] = MOVED;
             }
         }
@@ -348,7 +360,8 @@ fn best_shift(before: &[i32], now: &[i32]) -> i32 {
     let n = now.len() as i32;
     let limit = n / 2;
     let mut best = (u64::MAX, 0i32);
-    // Coarse pass every 4 shifts, then every shift around the best few candidates.
+    // Coarse pass every 4 shifts, then every shift around the best few candidates (a table's
+    // regular rows can make a far shift look nearly as good as the true one on the coarse grid).
     let cost = |d: i32| -> u64 {
         let (lo, hi) = (d.max(0), (n + d).min(n));
         let span = (hi - lo).max(1) as u64;
@@ -360,7 +373,8 @@ fn best_shift(before: &[i32], now: &[i32]) -> i32 {
     };
     let mut coarse: Vec<(u64, i32)> = (-limit..=limit).step_by(4).map(|d| (cost(d), d)).collect();
     coarse.sort_unstable();
-    for &(_, c) in coarse.iter().take(4) {
+    // Small shifts (a slow scroll) are the most common: always look at every one near 0.
+    for &(_, c) in coarse.iter().take(4).chain([(0, 0), (0, -6), (0, 6)].iter()) {
         for d in (c - 3).max(-limit)..=(c + 3).min(limit) {
             let k = cost(d);
             if k < best.0 || (k == best.0 && d.abs() < best.1.abs()) {
