@@ -1,32 +1,17 @@
 //! The `kuronuri` binary: `redact` and its one-line errors, and `serve` with its headers.
 
+
+mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use kuronuri::imaging::decode;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kuronuri");
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kuronuri-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
-fn shared(relative: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(relative);
-    assert!(
-        path.exists(),
-        "missing {}: the shared material must sit beside the project",
-        path.display()
-    );
-    path
-}
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN).args(args).output().unwrap();
@@ -39,9 +24,9 @@ fn run(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn redact_masks_the_boxes_and_leaves_the_input_alone() {
-    let dir = temp_dir("redact");
+    let dir = common::temp_dir("test", "redact");
     let input = dir.join("patients.png");
-    std::fs::copy(shared("eval/dev/dev_0004_enPatients.png"), &input).unwrap();
+    std::fs::copy(common::shared("eval/dev/dev_0004_enPatients.png"), &input).unwrap();
     let before = std::fs::read(&input).unwrap();
     let out = dir.join("out.jpg");
     let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
@@ -69,11 +54,11 @@ fn redact_masks_the_boxes_and_leaves_the_input_alone() {
 
 #[test]
 fn errors_are_one_line_with_a_non_zero_exit() {
-    let dir = temp_dir("errors");
+    let dir = common::temp_dir("test", "errors");
     let text = dir.join("notes.txt");
     std::fs::write(&text, "氏名: 山田太郎").unwrap();
     let png = dir.join("in.png");
-    std::fs::copy(shared("eval/dev/dev_0004_enPatients.png"), &png).unwrap();
+    std::fs::copy(common::shared("eval/dev/dev_0004_enPatients.png"), &png).unwrap();
     let original = std::fs::read(&png).unwrap();
     let (t, p, o) = (
         text.to_str().unwrap(),
@@ -187,7 +172,7 @@ fn get(addr: &str, request: &str) -> (String, Vec<u8>) {
 
 #[test]
 fn serve_sends_files_with_the_security_headers_and_nothing_outside_its_root() {
-    let dir = temp_dir("serve");
+    let dir = common::temp_dir("test", "serve");
     let root = dir.join("www");
     std::fs::create_dir_all(root.join("pkg")).unwrap();
     std::fs::write(root.join("index.html"), "<!doctype html><p>hi</p>").unwrap();
@@ -246,7 +231,7 @@ fn serve_sends_files_with_the_security_headers_and_nothing_outside_its_root() {
 
 #[test]
 fn serve_refuses_a_root_without_a_page() {
-    let dir = temp_dir("serve-empty");
+    let dir = common::temp_dir("test", "serve-empty");
     let (code, _, err) = run(&["serve", "--root", dir.to_str().unwrap(), "--port", "0"]);
     assert_eq!(code, 1);
     assert!(err.contains("no index.html"), "{err}");

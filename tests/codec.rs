@@ -1,22 +1,13 @@
 //! Decoding bad and tricky inputs, and exports that carry nothing but pixels.
 
+mod common;
+
 use image::codecs::jpeg::JpegEncoder;
 use image::ImageEncoder;
 use kuronuri::export::{encode, ExportFormat};
 use kuronuri::imaging::{decode, MaskStyle, Region};
 use kuronuri::{redact_image, Error};
 
-fn shared(relative: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(relative);
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "missing {}: {e} (the shared material must sit beside the project)",
-            path.display()
-        )
-    })
-}
 
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
@@ -87,8 +78,8 @@ fn bad_inputs_get_their_own_errors() {
         Error::Corrupt(_)
     ));
 
-    let png = shared("eval/dev/dev_0004_enPatients.png");
-    let jpeg = shared("eval/dev/dev_0001_gradeSheet.jpg");
+    let png = std::fs::read(common::shared("eval/dev/dev_0004_enPatients.png")).unwrap();
+    let jpeg = std::fs::read(common::shared("eval/dev/dev_0001_gradeSheet.jpg")).unwrap();
     for cut in [20, 100, png.len() / 2, png.len() - 13] {
         assert!(
             matches!(decode(&png[..cut]).unwrap_err(), Error::Corrupt(_)),
@@ -301,7 +292,7 @@ fn export_keeps_transparency_in_png_and_flattens_it_onto_white_in_jpeg() {
 
 #[test]
 fn redacting_never_alters_the_input_bytes_and_masks_the_pixels() {
-    let input = shared("eval/dev/dev_0004_enPatients.png");
+    let input = std::fs::read(common::shared("eval/dev/dev_0004_enPatients.png")).unwrap();
     let copy = input.clone();
     let out = redact_image(
         &input,

@@ -2,6 +2,8 @@
 //! when no box is given) over images of the shared dev set, checked against their ground truth.
 //! Needs the OCR models (`./build.sh build` fetches them).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -9,24 +11,7 @@ use kuronuri::imaging::decode;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kuronuri");
 
-fn shared(relative: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(relative);
-    assert!(
-        path.exists(),
-        "missing {}: the shared material must sit beside the project",
-        path.display()
-    );
-    path
-}
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kuronuri-scan-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn run(args: &[&str]) -> (i32, String) {
     let out = Command::new(BIN)
@@ -74,13 +59,13 @@ fn inside(p: [f64; 2], quad: &serde_json::Value) -> bool {
 
 #[test]
 fn scan_finds_a_tables_people_and_a_forms_fields_and_not_the_headers() {
-    let dir = temp_dir("tables");
+    let dir = common::temp_dir("scan", "tables");
     let cases = [
         "eval/dev/dev_0002_hrEmployees.png",
         "eval/dev/dev_0033_kvForm.png",
         "eval/dev/dev_0006_decoyCatalog.jpg",
     ];
-    let inputs: Vec<PathBuf> = cases.iter().map(|c| shared(c)).collect();
+    let inputs: Vec<PathBuf> = cases.iter().map(|c| common::shared(c)).collect();
     let mut args = vec!["scan"];
     args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
     let out = dir.join("out");
@@ -89,7 +74,7 @@ fn scan_finds_a_tables_people_and_a_forms_fields_and_not_the_headers() {
     assert_eq!(code, 0, "{err}");
     for case in cases {
         let stem = Path::new(case).file_stem().unwrap().to_str().unwrap();
-        let truth = json(&shared(
+        let truth = json(&common::shared(
             &case.replace(".png", ".json").replace(".jpg", ".json"),
         ));
         let found = json(&out.join(format!("{stem}.json")));
@@ -146,8 +131,8 @@ fn scan_finds_a_tables_people_and_a_forms_fields_and_not_the_headers() {
 
 #[test]
 fn redact_without_boxes_scans_and_fills_the_findings_and_reports_them() {
-    let dir = temp_dir("redact");
-    let input = shared("eval/dev/dev_0033_kvForm.png");
+    let dir = common::temp_dir("scan", "redact");
+    let input = common::shared("eval/dev/dev_0033_kvForm.png");
     let before = std::fs::read(&input).unwrap();
     let (out, report) = (dir.join("out.png"), dir.join("report.json"));
     let (code, err) = run(&[

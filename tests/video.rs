@@ -4,7 +4,9 @@
 //! a frame it reads must stay covered in every frame it is on screen, moved with the scroll.
 //! Needs the OCR models (`./build.sh build` fetches them).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
 use kuronuri::imaging::decode;
@@ -13,17 +15,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_kuronuri");
 const W: u32 = 1366;
 const H: u32 = 540;
 
-fn shared(relative: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(relative);
-    assert!(
-        path.exists(),
-        "missing {}: the shared material must sit beside the project",
-        path.display()
-    );
-    path
-}
 
 /// The page offset (how far the HR table is scrolled) in each frame, or None for the catalogue.
 fn offset(frame: u32) -> Option<u32> {
@@ -99,12 +90,12 @@ fn a_scrolled_table_stays_covered_in_every_frame() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("frames")).unwrap();
     let page =
-        decode(&std::fs::read(shared("eval/dev/dev_0009_hrEmployees.png")).unwrap()).unwrap();
+        decode(&std::fs::read(common::shared("eval/dev/dev_0009_hrEmployees.png")).unwrap()).unwrap();
     let catalogue =
-        decode(&std::fs::read(shared("eval/dev/dev_0013_decoyCatalog.png")).unwrap()).unwrap();
+        decode(&std::fs::read(common::shared("eval/dev/dev_0013_decoyCatalog.png")).unwrap()).unwrap();
     assert_eq!((page.width, page.height), (1366, 1080));
     let truth: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(shared("eval/dev/dev_0009_hrEmployees.json")).unwrap(),
+        &std::fs::read(common::shared("eval/dev/dev_0009_hrEmployees.json")).unwrap(),
     )
     .unwrap();
     let frames = 100u32;
