@@ -4,6 +4,7 @@
 
 import { Kuronuri, KuronuriError } from './kuronuri.js';
 import { BoxEditor } from './boxes.js';
+import { groupedList, itemRow } from './groups.js';
 import { LANGUAGES, errorText, language, reasonText, setLanguage, t, translatePage } from './i18n.js';
 import { closeVideo, openVideo, setVideoStyle, videoState } from './video.js';
 
@@ -89,53 +90,26 @@ function showFindings() {
     marks.push(p);
   }
   ui.marks.replaceChildren(...marks);
-  const groups = [];
-  for (const tier of ['must', 'may']) {
-    const inTier = state.findings.filter((f) => f.tier === tier);
-    if (!inTier.length) continue;
-    const h = document.createElement('h3');
-    h.textContent = t(`tier_${tier}`);
-    groups.push(h);
-    const categories = [...new Set(inTier.map((f) => f.category))];
-    categories.sort((a, b) => state.categories.findIndex((c) => c.id === a) - state.categories.findIndex((c) => c.id === b));
-    for (const category of categories) {
-      const items = inTier.filter((f) => f.category === category);
-      const group = document.createElement('div');
-      group.className = 'group';
-      const head = document.createElement('label');
-      const all = document.createElement('input');
-      all.type = 'checkbox';
-      all.checked = items.every((f) => f.on);
-      all.indeterminate = !all.checked && items.some((f) => f.on);
-      all.dataset.category = category;
-      all.addEventListener('change', () => setFindings(items, all.checked));
-      const swatch = document.createElement('span');
-      swatch.className = 'swatch';
-      swatch.style.background = colourOf(category);
-      head.append(all, swatch, `${titleOf(category)} (${t('findings_count', { n: items.length })})`);
-      group.append(head);
-      for (const f of items) {
-        const row = document.createElement('label');
-        row.className = 'finding';
-        row.dataset.id = String(f.id);
-        const box = document.createElement('input');
-        box.type = 'checkbox';
-        box.checked = f.on;
-        box.addEventListener('change', () => setFindings([f], box.checked));
-        const text = document.createElement('span');
-        text.className = 'text';
-        text.textContent = f.text || '—';
-        const reason = document.createElement('span');
-        reason.className = 'reason';
-        reason.textContent = `${reasonText(f.reason)} (${Math.round(f.score * 100)}%)`;
-        row.append(box, text, reason);
-        row.addEventListener('mouseenter', () => focusFinding(f.id, true));
-        row.addEventListener('mouseleave', () => focusFinding(f.id, false));
-        group.append(row);
-      }
-      groups.push(group);
-    }
-  }
+  const groups = groupedList(state.findings, {
+    order: state.categories.map((c) => c.id),
+    isOn: (f) => f.on,
+    setOn: setFindings,
+    colourOf,
+    titleOf,
+    row: (f) => {
+      const row = itemRow({
+        className: 'finding',
+        on: f.on,
+        onChange: (on) => setFindings([f], on),
+        text: f.text || '—',
+        reason: `${reasonText(f.reason)} (${Math.round(f.score * 100)}%)`,
+      });
+      row.dataset.id = String(f.id);
+      row.addEventListener('mouseenter', () => focusFinding(f.id, true));
+      row.addEventListener('mouseleave', () => focusFinding(f.id, false));
+      return row;
+    },
+  });
   ui.list.replaceChildren(...groups);
   const on = state.findings.filter((f) => f.on).length;
   document.body.dataset.findings = String(state.findings.length);
@@ -239,7 +213,7 @@ async function openFile(file) {
     state.file = null;
     ui.open.classList.add('compact');
     ui.file.value = '';
-    openVideo(file, { getEngine, showMessage, showStatus, colourOf, titleOf, loadCategories })
+    openVideo(file, { getEngine, showMessage, showStatus, colourOf, titleOf, loadCategories, order: () => state.categories.map((c) => c.id) })
       .catch((e) => showMessage(errorText(e)));
     return;
   }

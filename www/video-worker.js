@@ -9,6 +9,7 @@
 // Exporting: `export` re-encodes the video with each frame's regions masked in place (only the
 // rectangle that holds them is read back from the frame), audio copied untouched, no metadata.
 
+import { answer } from './answer.js';
 import init, { VideoScanner, mask_rgba } from './pkg/kuronuri.js';
 import {
   ALL_FORMATS, BlobSource, BufferTarget, Conversion, Input, Mp4OutputFormat, Output, VideoSampleSink,
@@ -293,15 +294,4 @@ const ops = {
   },
 };
 
-self.onmessage = async ({ data: { id, op, args } }) => {
-  try {
-    if (!ops[op]) throw fail('bad_request', `unknown operation ${op}`);
-    const progress = (d, t) => self.postMessage({ id, progress: [d, t] });
-    const out = await ops[op](args, progress);
-    const { value, transfer } = out && typeof out === 'object' && 'value' in out ? out : { value: out, transfer: [] };
-    self.postMessage({ id, ok: true, result: value }, transfer);
-  } catch (e) {
-    const error = e && e.code ? { ...e, message: e.message } : { code: 'engine', message: String(e?.message || e) };
-    self.postMessage({ id, ok: false, error });
-  }
-};
+answer(ops);

@@ -5,6 +5,7 @@
 // video. Decoding, scanning and encoding run in workers behind `Kuronuri`.
 
 import { BoxEditor } from './boxes.js';
+import { groupedList, itemRow } from './groups.js';
 import { errorText, reasonText, t } from './i18n.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -131,56 +132,33 @@ function showTracks() {
     ui.manual.replaceChildren();
     return;
   }
-  const groups = [];
-  for (const tier of ['must', 'may']) {
-    const inTier = r.tracks.filter((tr) => tr.tier === tier);
-    if (!inTier.length) continue;
-    const h = document.createElement('h3');
-    h.textContent = t(`tier_${tier}`);
-    groups.push(h);
-    for (const category of [...new Set(inTier.map((tr) => tr.category))]) {
-      const items = inTier.filter((tr) => tr.category === category);
-      const group = document.createElement('div');
-      group.className = 'group';
-      const head = document.createElement('label');
-      const all = document.createElement('input');
-      all.type = 'checkbox';
-      all.checked = items.every((tr) => !state.off.has(tr.id));
-      all.indeterminate = !all.checked && items.some((tr) => !state.off.has(tr.id));
-      all.addEventListener('change', () => setTracks(items, all.checked));
-      const swatch = document.createElement('span');
-      swatch.className = 'swatch';
-      swatch.style.background = ctx.colourOf(category);
-      head.append(all, swatch, `${ctx.titleOf(category)} (${t('findings_count', { n: items.length })})`);
-      group.append(head);
-      for (const tr of items) {
-        const row = document.createElement('label');
-        row.className = 'finding track';
-        row.dataset.track = String(tr.id);
-        const box = document.createElement('input');
-        box.type = 'checkbox';
-        box.checked = !state.off.has(tr.id);
-        box.addEventListener('change', () => setTracks([tr], box.checked));
-        const text = document.createElement('span');
-        text.className = 'text';
-        text.textContent = `${tr.text || '—'} — ${seconds(timeOf(tr.first))}–${seconds(timeOf(tr.last) + 1 / (r.fps || 30))}`;
-        const reason = document.createElement('span');
-        reason.className = 'reason';
-        reason.textContent = reasonText(tr.reason);
-        const jump = document.createElement('button');
-        jump.type = 'button';
-        jump.className = 'jump';
-        jump.textContent = t('video_jump');
-        jump.addEventListener('click', (e) => {
-          e.preventDefault();
-          seek(timeOf(tr.first));
-        });
-        row.append(box, text, jump, reason);
-        group.append(row);
-      }
-      groups.push(group);
-    }
-  }
+  const groups = groupedList(r.tracks, {
+    order: ctx.order(),
+    isOn: (tr) => !state.off.has(tr.id),
+    setOn: setTracks,
+    colourOf: ctx.colourOf,
+    titleOf: ctx.titleOf,
+    row: (tr) => {
+      const row = itemRow({
+        className: 'finding track',
+        on: !state.off.has(tr.id),
+        onChange: (on) => setTracks([tr], on),
+        text: `${tr.text || '—'} — ${seconds(timeOf(tr.first))}–${seconds(timeOf(tr.last) + 1 / (r.fps || 30))}`,
+        reason: reasonText(tr.reason),
+      });
+      row.dataset.track = String(tr.id);
+      const jump = document.createElement('button');
+      jump.type = 'button';
+      jump.className = 'jump';
+      jump.textContent = t('video_jump');
+      jump.addEventListener('click', (e) => {
+        e.preventDefault();
+        seek(timeOf(tr.first));
+      });
+      row.querySelector('.reason').before(jump);
+      return row;
+    },
+  });
   ui.list.replaceChildren(...groups);
   ui.manual.replaceChildren(...state.manual.map((m) => {
     const row = document.createElement('div');

@@ -1,6 +1,7 @@
 // The Web Worker that runs the WebAssembly core, so that decoding and masking never block the
 // page. It answers `{id, op, args}` messages with `{id, ok, result | error}` (see kuronuri.js).
 
+import { answer } from './answer.js';
 import init, { OcrEngine, Picture, categories, decode_image, redact, scan_text } from './pkg/kuronuri.js';
 
 let ready = null;
@@ -142,15 +143,4 @@ const ops = {
   },
 };
 
-self.onmessage = async ({ data: { id, op, args } }) => {
-  try {
-    if (!ops[op]) throw { code: 'bad_request', message: `unknown operation ${op}` };
-    const progress = (done, total) => self.postMessage({ id, progress: [done, total] });
-    const out = await ops[op](args, progress);
-    const { value, transfer } = out && typeof out === 'object' && 'value' in out ? out : { value: out, transfer: [] };
-    self.postMessage({ id, ok: true, result: value }, transfer);
-  } catch (e) {
-    const error = e && e.code ? { ...e, message: e.message } : { code: 'engine', message: String(e?.message || e) };
-    self.postMessage({ id, ok: false, error });
-  }
-};
+answer(ops);
