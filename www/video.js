@@ -254,6 +254,8 @@ async function scanVideo() {
     } else {
       ctx.showMessage(t('video_scan_failed', { detail: errorText(e) }));
       document.body.dataset.videoScanned = 'failed';
+      // A file that is no video we can read leaves nothing to review.
+      if (['not_a_video', 'unsupported_codec', 'empty', 'file_too_large'].includes(e?.code)) ui.section.hidden = true;
     }
   } finally {
     delete document.body.dataset.videoScanning;
