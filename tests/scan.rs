@@ -11,8 +11,6 @@ use kuronuri::imaging::decode;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kuronuri");
 
-
-
 fn run(args: &[&str]) -> (i32, String) {
     let out = Command::new(BIN)
         .args(args)

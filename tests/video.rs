@@ -15,7 +15,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_kuronuri");
 const W: u32 = 1366;
 const H: u32 = 540;
 
-
 /// The page offset (how far the HR table is scrolled) in each frame, or None for the catalogue.
 fn offset(frame: u32) -> Option<u32> {
     match frame {
@@ -89,10 +88,11 @@ fn a_scrolled_table_stays_covered_in_every_frame() {
     let dir = std::env::temp_dir().join(format!("kuronuri-video-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("frames")).unwrap();
-    let page =
-        decode(&std::fs::read(common::shared("eval/dev/dev_0009_hrEmployees.png")).unwrap()).unwrap();
+    let page = decode(&std::fs::read(common::shared("eval/dev/dev_0009_hrEmployees.png")).unwrap())
+        .unwrap();
     let catalogue =
-        decode(&std::fs::read(common::shared("eval/dev/dev_0013_decoyCatalog.png")).unwrap()).unwrap();
+        decode(&std::fs::read(common::shared("eval/dev/dev_0013_decoyCatalog.png")).unwrap())
+            .unwrap();
     assert_eq!((page.width, page.height), (1366, 1080));
     let truth: serde_json::Value = serde_json::from_slice(
         &std::fs::read(common::shared("eval/dev/dev_0009_hrEmployees.json")).unwrap(),

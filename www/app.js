@@ -2,7 +2,7 @@
 // shown as coloured outlines and a list to review (toggle, add boxes by hand), masked live;
 // save. All pixel work happens in workers behind `Kuronuri`; this file only handles the UI.
 
-import { Kuronuri, KuronuriError } from './kuronuri.js';
+import { Kuronuri, KuronuriError, findingRegion } from './kuronuri.js';
 import { BoxEditor } from './boxes.js';
 import { groupedList, itemRow } from './groups.js';
 import { LANGUAGES, errorText, language, reasonText, setLanguage, t, translatePage } from './i18n.js';
@@ -59,7 +59,8 @@ async function getEngine() {
 
 /** What is masked: findings left on (text: solid fill) and the boxes drawn by hand. */
 function regions() {
-  const found = state.findings.filter((f) => f.on).map((f) => ({ quad: f.quad, style: f.category === 'face' ? state.style : 'fill' }));
+  // Text is filled solid; faces and other pictures take the chosen style (blur when it is a fill).
+  const found = state.findings.filter((f) => f.on).map((f) => findingRegion(f, { style: state.style }));
   return [...found, ...state.boxes.map(({ x, y, w, h }) => ({ box: [x, y, w, h] }))];
 }
 
@@ -154,8 +155,18 @@ async function scan() {
       if (state.file !== file) return;
       if (ui.showOcr.checked) drawOcr();
     }
-    const findings = await k.scanText(state.ocr, { policy: { preset: state.preset } });
+    if (!state.pictures) {
+      // Faces, ID card photos, codes and seals: looked for once per image (all of them; the
+      // preset only filters), with the pixels opened for the preview.
+      showStatus(t('scan_pictures'));
+      const { width, height, pixels } = state;
+      state.pictures = (await k.scanPictures({ width, height, rgba: pixels.data.buffer }, state.ocr)).findings;
+      if (state.file !== file) return;
+    }
+    const text = await k.scanText(state.ocr, { policy: { preset: state.preset } });
     if (state.file !== file) return;
+    const pictures = state.pictures.filter((f) => state.preset !== 'identifiers' || f.tier === 'must');
+    const findings = [...text, ...pictures];
     const off = new Set(state.findings.filter((f) => !f.on).map((f) => JSON.stringify(f.quad)));
     state.findings = findings.map((f, id) => ({ ...f, id, on: !off.has(JSON.stringify(f.quad)) }));
     showFindings();
@@ -222,7 +233,7 @@ async function openFile(file) {
   try {
     const k = await getEngine();
     const { width, height, pixels } = await k.openImage(file);
-    Object.assign(state, { name: (file.name || 'image').replace(/\.[^.]*$/, '') || 'image', file, width, height, ocr: null, findings: [] });
+    Object.assign(state, { name: (file.name || 'image').replace(/\.[^.]*$/, '') || 'image', file, width, height, pixels, ocr: null, pictures: null, findings: [] });
     delete document.body.dataset.scanned;
     ui.marks.setAttribute('viewBox', `0 0 ${width} ${height}`);
     ui.original.width = width;

@@ -40,6 +40,7 @@ const TEXT = {
     tier_may: '氏名と並ぶと個人情報になる属性',
     scan_loading: '個人情報を探す準備をしています…',
     scan_reading: '文字を読み取り、個人情報を探しています… {done}/{total} 行',
+    scan_pictures: '顔・証明写真・QRコード・印影を探しています…',
     scan_done: '{n} 件見つかりました({on} 件を隠します・{s} 秒)。',
     scan_none: '個人情報は見つかりませんでした({s} 秒)。見落としがないか画像を確認し、必要ならドラッグで囲んでください。',
     scan_failed: '自動検出に失敗しました。手動で範囲を囲んでください。({detail})',
@@ -113,6 +114,7 @@ const TEXT = {
     tier_may: 'Personal beside a name',
     scan_loading: 'Getting ready to look for personal data…',
     scan_reading: 'Reading text and looking for personal data… {done}/{total} lines',
+    scan_pictures: 'Looking for faces, ID photos, QR codes and seals…',
     scan_done: 'Found {n} ({on} to be hidden, {s} s).',
     scan_none: 'No personal data was found ({s} s). Check the image yourself and drag around anything to hide.',
     scan_failed: 'Automatic detection failed; mark areas by hand. ({detail})',
@@ -231,6 +233,12 @@ const REASONS_JA = [
   [/^disease name in a medical field$/, '医療の欄にある病名'],
   [/^第…号 licence number with a valid check digit$/, '第…号の免許証番号（検査用数字が一致）'],
   [/^第…号 with 12 digits \(licence number\)$/, '第…号の12桁（免許証番号）'],
+  [/^face \(detector score (.*)\)$/, '顔（検出スコア $1）'],
+  [/^the holder's photo \(the page shows (.*)\)$/, '本人の顔写真（「$1」と書かれた証明書）'],
+  [/^QR code$/, 'QRコード（内容を読み取り済み）'],
+  [/^QR code \(could not be decoded\)$/, 'QRコード（内容は読み取れず）'],
+  [/^barcode$/, 'バーコード'],
+  [/^red seal impression \(印影\)$/, '朱色の印影'],
 ];
 
 /** A finding's reason in the interface's language (parts joined by "; "). */

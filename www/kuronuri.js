@@ -30,9 +30,9 @@ export class KuronuriError extends Error {
 export function toRegions(list = []) {
   return list.map((r) => {
     if (Array.isArray(r)) return { box: r.map(Number) };
-    if (r.box || r.quad || r.polygon) {
-      const { box, quad, polygon, pad, style } = r;
-      return Object.fromEntries(Object.entries({ box, quad, polygon, pad, style }).filter(([, v]) => v !== undefined));
+    if (r.box || r.quad || r.polygon || r.ellipse || r.face) {
+      const { box, quad, polygon, ellipse, face, pad, feather, style } = r;
+      return Object.fromEntries(Object.entries({ box, quad, polygon, ellipse, face, pad, feather, style }).filter(([, v]) => v !== undefined));
     }
     if ('x' in r) {
       const region = { box: [r.x, r.y, r.w ?? r.width, r.h ?? r.height].map(Number) };
@@ -88,8 +88,28 @@ function mimeOf(format) {
  * The regions that mask `findings`: text is filled solid in `textStyle` (pixelated text can be
  * read back), other findings (faces) take `style`.
  */
-export function findingRegions(findings = [], { style = 'fill', textStyle = 'fill' } = {}) {
-  return findings.map((f) => ({ quad: f.quad, style: f.category === 'face' ? style : textStyle }));
+export function findingRegions(findings = [], { style = 'fill', faceStyle = 'blur', textStyle = 'fill' } = {}) {
+  return findings.map((f) => findingRegion(f, { style, faceStyle, textStyle }));
+}
+
+/**
+ * The region that masks one finding. Text is filled solid (`textStyle`). Pictures (faces, an
+ * ID card's photo, codes, seals) take `style` unless it is a fill, else `faceStyle` (default
+ * blur: the core's noisy blur keeps only the area's mean colour, see src/imaging/mask.rs); a
+ * face found by the face model is masked as a soft-edged ellipse around its box
+ * (`Region::face` in src/imaging/region.rs).
+ */
+export function findingRegion(f, { style = 'fill', faceStyle = 'blur', textStyle = 'fill' } = {}) {
+  if (f.text) return { quad: f.quad, style: textStyle };
+  const pictureStyle = style === 'fill' ? faceStyle : style;
+  if (f.category === 'face' && f.reason?.startsWith('face')) {
+    // A face found by the face model: the core masks it as a soft-edged ellipse around the box.
+    const xs = f.quad.map((p) => p[0]);
+    const ys = f.quad.map((p) => p[1]);
+    const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
+    return { face: [x0, y0, Math.max(...xs) - x0, Math.max(...ys) - y0], style: pictureStyle };
+  }
+  return { quad: f.quad, style: pictureStyle };
 }
 
 /** One Web Worker running the WebAssembly core, answering calls by message. */
@@ -318,11 +338,35 @@ export class Kuronuri {
    * score, reason}], ocr}`; quads in image pixels.
    */
   async scanImage(blob, { policy = {}, onProgress, threads } = {}) {
-    const ocr = await this.ocrImage(blob, { onProgress, threads });
+    checkBlob(blob);
+    await this.loadOcr();
     const started = performance.now();
-    const findings = await this.scanText(ocr, { policy });
-    ocr.timings.scan_ms = performance.now() - started;
-    return { width: ocr.width, height: ocr.height, findings, ocr };
+    const { width, height, rgba } = await this.#call('decode', { blob });
+    const ocr = await this.ocrPixels({ width, height, rgba }, { onProgress, threads });
+    ocr.timings.decode_ms = ocr.timings.started_ms - started;
+    delete ocr.timings.started_ms;
+    const scanning = performance.now();
+    const [findings, pictures] = await Promise.all([
+      this.scanText(ocr, { policy }),
+      this.scanPictures({ width, height, rgba }, ocr, { policy }),
+    ]);
+    ocr.timings.scan_ms = performance.now() - scanning;
+    ocr.timings.pictures = pictures.timings;
+    ocr.timings.total_ms = performance.now() - started;
+    return { width, height, findings: [...findings, ...pictures.findings], ocr };
+  }
+
+  /**
+   * Findings that are not text in decoded pixels whose text was read as `ocr`: faces (face
+   * model) and the holder's photo on ID cards. Returns `{findings, timings}`.
+   */
+  async scanPictures({ width, height, rgba }, ocr, { policy = {} } = {}) {
+    return this.#call('pictures', { rgba, width, height, ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy });
+  }
+
+  /** Faces in decoded pixels (for the bench): `{faces: [{x0, y0, x1, y1, score}], timings}`. */
+  async faces({ width, height, rgba }) {
+    return this.#call('faces', { rgba, width, height });
   }
 
   /** The findings in text already read (`ocrImage`'s result), under `policy`. */
@@ -367,8 +411,12 @@ export class Kuronuri {
         const ocr = previous.then((reuse) => this.ocrPixels(step, { reuse }));
         previous = ocr.then((r) => ({ width: step.width, height: step.height, rgba: step.rgba, lines: r.lines }), () => null);
         const job = ocr
-          .then((r) => { reused += r.timings.reused; lines += r.lines.length; return this.scanText(r, { policy }); })
-          .then((findings) => video.call('findings', { i: step.i, findings }))
+          .then((r) => {
+            reused += r.timings.reused;
+            lines += r.lines.length;
+            return Promise.all([this.scanText(r, { policy }), this.scanPictures(step, r, { policy })]);
+          })
+          .then(([text, pictures]) => video.call('findings', { i: step.i, findings: [...text, ...pictures.findings] }))
           .then(() => { read += 1; report(); });
         reading.push(job);
         // At most two frames waiting to be read: memory stays bounded.

@@ -2,11 +2,12 @@
 // page. It answers `{id, op, args}` messages with `{id, ok, result | error}` (see kuronuri.js).
 
 import { answer } from './answer.js';
-import init, { OcrEngine, Picture, categories, decode_image, redact, scan_text } from './pkg/kuronuri.js';
+import init, { OcrEngine, Picture, PictureEngine, categories, decode_image, redact, scan_text } from './pkg/kuronuri.js';
 
 let ready = null;
 let picture = null;
 let ocr = null;
+let pictures = null;
 
 const MODELS = new URL('./models/', import.meta.url);
 const CACHE = 'kuronuri-models';
@@ -96,6 +97,31 @@ const ops = {
       throw e;
     }
     return true;
+  },
+  /** Loads the face model (once per worker; Cache Storage keeps it like the OCR models). */
+  async picturesInit() {
+    await ops.init();
+    pictures ??= (async () => {
+      const manifest = await (await fetch(new URL('manifest.json', MODELS), { cache: 'no-cache' })).json();
+      return new PictureEngine(await modelFile('centerface.onnx', manifest));
+    })();
+    try {
+      await pictures;
+    } catch (e) {
+      pictures = null;
+      throw e;
+    }
+    return true;
+  },
+  /** Faces and ID card photos in decoded pixels whose text was read as `ocr`. */
+  async pictures({ rgba, width, height, ocr: result, policy }) {
+    await ops.picturesInit();
+    const text = JSON.stringify({ width: result.width, height: result.height, lines: result.lines });
+    return JSON.parse((await pictures).scan(new Uint8Array(rgba), width, height, text, JSON.stringify(policy ?? {})));
+  },
+  async faces({ rgba, width, height }) {
+    await ops.picturesInit();
+    return JSON.parse((await pictures).faces(new Uint8Array(rgba), width, height));
   },
   async decode({ blob }) {
     await ops.init();

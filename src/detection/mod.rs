@@ -1,4 +1,8 @@
-//! Finding things in pixels: reading text ([`ocr`]) and where that text sits ([`layout`]).
+//! Finding things in pixels: faces ([`faces`]), reading text ([`ocr`]), where that text sits ([`layout`]), QR
+//! codes and barcodes ([`codes`]) and red seal impressions ([`seals`]).
 
+pub mod codes;
+pub mod faces;
 pub mod layout;
 pub mod ocr;
+pub mod seals;

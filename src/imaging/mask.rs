@@ -80,15 +80,70 @@ pub fn mask_regions(frame: &mut FrameMut, regions: &[Region], style: MaskStyle, 
     let mut scratch = Vec::new();
     for (index, region) in regions.iter().enumerate() {
         let coverage = region.coverage(frame.width(), frame.height());
-        mask_coverage(
+        mask_region(
             frame,
+            region,
             &coverage,
-            region.height(),
             region.style.unwrap_or(style),
             mix(seed, index as u64),
             &mut scratch,
         );
     }
+}
+
+/// Masks one region whose coverage is `coverage` (from [`Region::coverage`]): the whole
+/// coverage with `style`, then, for a feathered ellipse, the soft edge outside its padded
+/// outline blended back towards the pixels that were there, linearly to nothing at the outer
+/// edge. A pixel that touches the padded ellipse at all stays fully masked.
+pub fn mask_region(
+    frame: &mut FrameMut,
+    region: &Region,
+    coverage: &Coverage,
+    style: MaskStyle,
+    key: u64,
+    scratch: &mut Vec<[u8; 4]>,
+) {
+    let Some((centre, inner, outer)) = region.feathered_ellipse() else {
+        mask_coverage(frame, coverage, region.height(), style, key, scratch);
+        return;
+    };
+    let mut before: Vec<[u8; 4]> = Vec::with_capacity(coverage.area() as usize);
+    for s in &coverage.spans {
+        before.extend_from_slice(frame.pixels(s.y, s.x0, s.x1));
+    }
+    mask_coverage(frame, coverage, region.height(), style, key, scratch);
+    let mut at = 0;
+    for s in &coverage.spans {
+        // The pixel's point nearest the centre decides (conservative towards masking).
+        let dy = ((s.y as f64 + 0.5 - centre[1]).abs() - 0.5).max(0.0);
+        let row = frame.pixels_mut(s.y, s.x0, s.x1);
+        for (k, p) in row.iter_mut().enumerate() {
+            let dx = (((s.x0 as usize + k) as f64 + 0.5 - centre[0]).abs() - 0.5).max(0.0);
+            let a = fade(dx, dy, inner, outer);
+            if a < 1.0 {
+                let old = before[at + k];
+                for c in 0..3 {
+                    p[c] = (old[c] as f64 * (1.0 - a) + p[c] as f64 * a).round() as u8;
+                }
+            }
+        }
+        at += row.len();
+    }
+}
+
+/// How much of the mask a point `(dx, dy)` from an ellipse's centre gets: 1 inside the ellipse
+/// with radii `inner`, 0 outside the one with radii `outer`, linear along the ray between.
+fn fade(dx: f64, dy: f64, inner: [f64; 2], outer: [f64; 2]) -> f64 {
+    let si = ((dx / inner[0]).powi(2) + (dy / inner[1]).powi(2)).sqrt();
+    if si <= 1.0 {
+        return 1.0;
+    }
+    let so = ((dx / outer[0]).powi(2) + (dy / outer[1]).powi(2)).sqrt();
+    if so >= 1.0 {
+        return 0.0;
+    }
+    // Along the ray, the inner edge is at ρ/si and the outer at ρ/so (ρ the point's distance).
+    ((1.0 / so - 1.0) / (1.0 / so - 1.0 / si)).clamp(0.0, 1.0)
 }
 
 /// Masks the pixels of one region's coverage. `height` is the region's height (it sets the
@@ -463,6 +518,82 @@ mod tests {
         assert_eq!("blur".parse::<MaskStyle>().unwrap(), MaskStyle::Blur);
         assert!("fill:#ff80".parse::<MaskStyle>().is_err());
         assert!("pixelate".parse::<MaskStyle>().is_err());
+    }
+
+    /// A feathered ellipse: solid inside its padded outline, untouched outside the soft edge,
+    /// in between a blend that falls from mask to original going outwards.
+    #[test]
+    fn feathered_ellipse_is_solid_inside_and_fades_outside() {
+        let (w, h) = (120u32, 100u32);
+        let mut rgba: Vec<u8> = (0..w * h)
+            .flat_map(|i| [200, (i % 251) as u8, 100, 255])
+            .collect();
+        let original = rgba.clone();
+        let region = Region::ellipse(60.0, 50.0, 20.0, 25.0, 8.0);
+        let (c, inner, outer) = region.feathered_ellipse().unwrap();
+        // Padding 0.15 × the smaller diameter (40 px) = 6 px.
+        assert!((inner[0] - 26.0).abs() < 1e-4 && (inner[1] - 31.0).abs() < 1e-4);
+        assert!((outer[0] - 34.0).abs() < 1e-4 && (outer[1] - 39.0).abs() < 1e-4);
+        let mut frame = FrameMut::packed(&mut rgba, w, h).unwrap();
+        mask_regions(&mut frame, &[region], MaskStyle::Fill([0, 0, 0]), 1);
+        let norm = |x: f64, y: f64, r: [f64; 2]| ((x / r[0]).powi(2) + (y / r[1]).powi(2)).sqrt();
+        let (mut blended, mut last_inner) = (0, 0);
+        for y in 0..h {
+            for x in 0..w {
+                let i = ((y * w + x) * 4) as usize;
+                let (dx, dy) = (x as f64 + 0.5 - c[0], y as f64 + 0.5 - c[1]);
+                let (far_x, far_y) = (dx.abs() + 0.5, dy.abs() + 0.5);
+                let px = &rgba[i..i + 4];
+                if norm(far_x, far_y, inner) <= 1.0 {
+                    assert_eq!(px, [0, 0, 0, 255], "inside at {x},{y}");
+                    last_inner += 1;
+                } else if norm(dx.abs() - 0.5, dy.abs() - 0.5, outer) >= 1.0 {
+                    assert_eq!(px, &original[i..i + 4], "outside at {x},{y}");
+                } else if px[0] != 0 && px[0] != 200 {
+                    blended += 1;
+                    // Red was 200 and fill is 0: a blend lies between.
+                    assert!(px[0] < 200);
+                }
+            }
+        }
+        assert!(last_inner > 2000, "{last_inner}");
+        assert!(blended > 300, "the soft edge blends: {blended}");
+        // Going outwards along a row, the red channel only rises (mask fades).
+        let row = 50usize;
+        let reds: Vec<u8> = (60..w as usize)
+            .map(|x| rgba[(row * w as usize + x) * 4])
+            .collect();
+        assert!(reds.windows(2).all(|p| p[0] <= p[1]), "{reds:?}");
+    }
+
+    #[test]
+    fn ellipse_regions_parse_from_json() {
+        let r = crate::imaging::regions_from_json(
+            r#"[{"ellipse": [10, 20, 5, 6], "feather": 3, "style": "blur"}]"#,
+        )
+        .unwrap();
+        assert_eq!(r[0].feather, 3.0);
+        assert_eq!(r[0].style, Some(MaskStyle::Blur));
+        assert!(crate::imaging::regions_from_json(r#"[{"ellipse": [1, 2, -3, 4]}]"#).is_err());
+        assert!(crate::imaging::regions_from_json(
+            r#"[{"ellipse": [1, 2, 3, 4], "box": [1, 2, 3, 4]}]"#
+        )
+        .is_err());
+        // A face box: blurred by default, an ellipse through its corners, a soft edge.
+        let f = crate::imaging::regions_from_json(r#"[{"face": [10, 20, 40, 50]}]"#).unwrap();
+        assert_eq!(f[0].style, Some(MaskStyle::Blur));
+        assert!((f[0].feather - 6.0).abs() < 1e-4);
+        let (c, inner, _) = f[0].feathered_ellipse().unwrap();
+        assert_eq!(c, [30.0, 45.0]);
+        // The box's corner (dx 20, dy 25) lies inside the solid part.
+        assert!((20.0 / inner[0]).powi(2) + (25.0 / inner[1]).powi(2) < 1.0);
+        let styled =
+            crate::imaging::regions_from_json(r#"[{"face": [0, 0, 8, 8], "style": "mosaic"}]"#);
+        assert_eq!(styled.unwrap()[0].style, Some(MaskStyle::Mosaic));
+        assert!(crate::imaging::regions_from_json(
+            r#"[{"face": [0, 0, 8, 8], "quad": [[0, 0], [1, 0], [1, 1], [0, 1]]}]"#
+        )
+        .is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! over a 50-megapixel photo costs about as much as the box, not the photo.
 
 use crate::imaging::frame::FrameMut;
-use crate::imaging::mask::{mask_coverage, region_key, MaskStyle};
+use crate::imaging::mask::{mask_region, region_key, MaskStyle};
 use crate::imaging::region::{Coverage, Region};
 use crate::imaging::Image;
 
@@ -145,10 +145,10 @@ impl Preview {
         for (index, s) in self.shown.iter().enumerate() {
             if s.bounds.is_some_and(|b| b.intersects(&dirty)) {
                 let key = region_key(self.seed, index);
-                mask_coverage(
+                mask_region(
                     &mut frame,
+                    &s.region,
                     &s.coverage,
-                    s.region.height(),
                     s.region.style.unwrap_or(style),
                     key,
                     &mut self.scratch,

@@ -27,7 +27,12 @@ pub enum Shape {
     Rect { x: f32, y: f32, w: f32, h: f32 },
     /// Corners in order (clockwise or counter-clockwise); a rotated quad has four.
     Polygon(Vec<[f32; 2]>),
+    /// An axis-aligned ellipse (a face): centre and radii. Covered as a 32-gon drawn around it.
+    Ellipse { cx: f32, cy: f32, rx: f32, ry: f32 },
 }
+
+/// Corners of the polygon that stands for an ellipse (drawn around it, so a superset).
+const ELLIPSE_CORNERS: usize = 32;
 
 /// One area to mask.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,11 +43,17 @@ pub struct Region {
     /// This region's own style (text findings are filled whatever style the person picked for
     /// the rest); `None` takes the style of the call.
     pub style: Option<crate::imaging::MaskStyle>,
+    /// Width in pixels of a soft edge outside the padded outline, over which the mask fades
+    /// out (faces look less like a hole in the picture). Only ellipses use it; the padded
+    /// outline itself is always masked in full.
+    pub feather: f32,
 }
 
 /// The JSON form of a region, as the page, the CLI and reports write it:
-/// `{"box": [x, y, w, h]}` or `{"quad": [[x, y] ×4]}` or `{"polygon": [[x, y], …]}`, with an
-/// optional `"pad"` (share of the height, default 0.15) and an optional `"style"` of its own.
+/// `{"box": [x, y, w, h]}` or `{"quad": [[x, y] ×4]}` or `{"polygon": [[x, y], …]}` or
+/// `{"ellipse": [cx, cy, rx, ry]}` or `{"face": [x, y, w, h]}` (a face box, masked as
+/// [`Region::face`]), with an optional `"pad"` (share of the height, default
+/// 0.15), an optional `"style"` of its own and, for an ellipse, an optional `"feather"` (px).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RegionSpec {
     #[serde(rename = "box", skip_serializing_if = "Option::is_none")]
@@ -52,7 +63,13 @@ pub struct RegionSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub polygon: Option<Vec<[f32; 2]>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub ellipse: Option<[f32; 4]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub face: Option<[f32; 4]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pad: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feather: Option<f32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
 }
@@ -61,23 +78,57 @@ impl TryFrom<&RegionSpec> for Region {
     type Error = Error;
 
     fn try_from(spec: &RegionSpec) -> Result<Region, Error> {
-        let shape = match (&spec.rect, &spec.quad, &spec.polygon) {
-            (Some([x, y, w, h]), None, None) => Shape::Rect {
+        if let (Some([x, y, w, h]), None, None, None, None) = (
+            &spec.face,
+            &spec.rect,
+            &spec.quad,
+            &spec.polygon,
+            &spec.ellipse,
+        ) {
+            if [x, y, w, h].iter().any(|v| !v.is_finite()) || *w < 0.0 || *h < 0.0 {
+                return Err(Error::BadRegion(
+                    "a face box needs finite x, y, w, h".into(),
+                ));
+            }
+            let region = Region::face(*x, *y, *w, *h);
+            return Ok(match &spec.style {
+                Some(style) => region.with_style(style.parse()?),
+                None => region,
+            });
+        }
+        let shape = match (&spec.rect, &spec.quad, &spec.polygon, &spec.ellipse) {
+            (Some([x, y, w, h]), None, None, None) if spec.face.is_none() => Shape::Rect {
                 x: *x,
                 y: *y,
                 w: *w,
                 h: *h,
             },
-            (None, Some(points), None) | (None, None, Some(points)) => {
+            (None, Some(points), None, None) | (None, None, Some(points), None)
+                if spec.face.is_none() =>
+            {
                 Shape::Polygon(points.clone())
             }
+            (None, None, None, Some([cx, cy, rx, ry])) if spec.face.is_none() => Shape::Ellipse {
+                cx: *cx,
+                cy: *cy,
+                rx: *rx,
+                ry: *ry,
+            },
             _ => {
                 return Err(Error::BadRegion(
-                    "a region needs exactly one of box, quad or polygon".into(),
+                    "a region needs exactly one of box, quad, polygon, ellipse or face".into(),
                 ))
             }
         };
-        let region = Region::new(shape, spec.pad.unwrap_or(DEFAULT_PADDING))?;
+        let mut region = Region::new(shape, spec.pad.unwrap_or(DEFAULT_PADDING))?;
+        if let Some(feather) = spec.feather {
+            if !(0.0..=1000.0).contains(&feather) {
+                return Err(Error::BadRegion(format!(
+                    "feather {feather} must lie between 0 and 1000 pixels"
+                )));
+            }
+            region.feather = feather;
+        }
         Ok(match &spec.style {
             Some(style) => region.with_style(style.parse()?),
             None => region,
@@ -98,6 +149,7 @@ impl Region {
         let finite = match &shape {
             Shape::Rect { x, y, w, h } => [x, y, w, h].iter().all(|v| v.is_finite()),
             Shape::Polygon(points) => points.iter().flatten().all(|v| v.is_finite()),
+            Shape::Ellipse { cx, cy, rx, ry } => [cx, cy, rx, ry].iter().all(|v| v.is_finite()),
         };
         if !finite {
             return Err(Error::BadRegion(
@@ -111,6 +163,13 @@ impl Region {
                 ));
             }
         }
+        if let Shape::Ellipse { rx, ry, .. } = shape {
+            if rx < 0.0 || ry < 0.0 {
+                return Err(Error::BadRegion(
+                    "an ellipse cannot have a negative radius".into(),
+                ));
+            }
+        }
         if !(0.0..=10.0).contains(&padding) {
             return Err(Error::BadRegion(format!(
                 "padding {padding} must lie between 0 and 10"
@@ -120,6 +179,7 @@ impl Region {
             shape,
             padding,
             style: None,
+            feather: 0.0,
         })
     }
 
@@ -129,6 +189,7 @@ impl Region {
             shape: Shape::Rect { x, y, w, h },
             padding: DEFAULT_PADDING,
             style: None,
+            feather: 0.0,
         }
     }
 
@@ -138,7 +199,33 @@ impl Region {
             shape: Shape::Polygon(points),
             padding: DEFAULT_PADDING,
             style: None,
+            feather: 0.0,
         }
+    }
+
+    /// An ellipse with the default padding and a soft edge of `feather` pixels.
+    pub fn ellipse(cx: f32, cy: f32, rx: f32, ry: f32, feather: f32) -> Region {
+        Region {
+            shape: Shape::Ellipse { cx, cy, rx, ry },
+            padding: DEFAULT_PADDING,
+            style: None,
+            feather,
+        }
+    }
+
+    /// How a face found in a picture is masked: the ellipse through the corners of its box
+    /// (so the whole box is inside), grown by the default padding, with a soft edge of 12% of
+    /// the box's height (at least 2 px) beyond that. Blurred unless another style is given.
+    pub fn face(x: f32, y: f32, w: f32, h: f32) -> Region {
+        let root2 = std::f32::consts::SQRT_2;
+        Region::ellipse(
+            x + w / 2.0,
+            y + h / 2.0,
+            w / 2.0 * root2,
+            h / 2.0 * root2,
+            (0.12 * h).max(2.0),
+        )
+        .with_style(crate::imaging::MaskStyle::Blur)
     }
 
     pub fn with_style(mut self, style: crate::imaging::MaskStyle) -> Region {
@@ -159,6 +246,9 @@ impl Region {
                 vec![[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
             }
             Shape::Polygon(points) => points.iter().map(|p| [p[0] as f64, p[1] as f64]).collect(),
+            Shape::Ellipse { cx, cy, rx, ry } => {
+                ellipse_corners([*cx as f64, *cy as f64], *rx as f64, *ry as f64)
+            }
         };
         convex_hull(points)
     }
@@ -168,9 +258,28 @@ impl Region {
         min_width(&self.hull()) as f32
     }
 
+    /// For an ellipse with a soft edge: the centre and the radii of the padded ellipse (masked
+    /// in full) and of the outer one (where the fade ends).
+    pub fn feathered_ellipse(&self) -> Option<([f64; 2], [f64; 2], [f64; 2])> {
+        let Shape::Ellipse { cx, cy, rx, ry } = self.shape else {
+            return None;
+        };
+        if self.feather <= 0.0 || rx <= 0.0 || ry <= 0.0 {
+            return None;
+        }
+        let pad = self.padding as f64 * 2.0 * rx.min(ry) as f64;
+        let inner = [rx as f64 + pad, ry as f64 + pad];
+        let f = self.feather as f64;
+        Some(([cx as f64, cy as f64], inner, [inner[0] + f, inner[1] + f]))
+    }
+
     /// The padded outline that masking covers (a convex polygon), or none when the region is
-    /// empty (no area, e.g. a box of zero width or height).
+    /// empty (no area, e.g. a box of zero width or height). A feathered ellipse's outline
+    /// includes its soft edge.
     pub fn padded_outline(&self) -> Option<Vec<[f64; 2]>> {
+        if let Some((c, _, outer)) = self.feathered_ellipse() {
+            return Some(convex_hull(ellipse_corners(c, outer[0], outer[1])));
+        }
         let hull = self.hull();
         if hull.len() < 3 || polygon_area(&hull) <= 1e-9 {
             return None;
@@ -198,6 +307,18 @@ impl Region {
             None => Coverage::default(),
         }
     }
+}
+
+/// The corners of a polygon drawn around the ellipse (its edges touch the ellipse from outside),
+/// counter-clockwise in image coordinates.
+fn ellipse_corners(c: [f64; 2], rx: f64, ry: f64) -> Vec<[f64; 2]> {
+    let grow = 1.0 / (std::f64::consts::PI / ELLIPSE_CORNERS as f64).cos();
+    (0..ELLIPSE_CORNERS)
+        .map(|k| {
+            let a = -2.0 * std::f64::consts::PI * k as f64 / ELLIPSE_CORNERS as f64;
+            [c[0] + rx * grow * a.cos(), c[1] + ry * grow * a.sin()]
+        })
+        .collect()
 }
 
 /// Overlaps thinner than this (in pixels) are rounding noise, not coverage.

@@ -64,6 +64,7 @@ categories! {
     StudentId = "student_id", Must, "学籍番号", "Student ID";
     PersonalId = "personal_id", Must, "個人のID", "Personal ID";
     Face = "face", Must, "顔", "Face";
+    Code = "code", Must, "QRコード・バーコード", "QR code / barcode";
     Other = "other", Must, "その他の個人情報", "Other personal data";
     Age = "age", May, "年齢", "Age";
     Sex = "sex", May, "性別", "Sex";
@@ -72,6 +73,7 @@ categories! {
     Room = "room", May, "病室", "Room";
     AdmissionDate = "admission_date", May, "入退院日", "Admission date";
     StudentNo = "student_no", May, "出席番号", "Class number";
+    Seal = "seal", May, "印影", "Seal";
 }
 
 /// Which findings to keep: a preset and categories turned off one by one.

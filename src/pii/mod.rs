@@ -7,6 +7,7 @@
 //! - [`patterns`] and [`checks`]: shapes and check digits (phones, e-mail, My Number, cards…);
 //! - [`names`]: name lists and the shapes names take;
 //! - [`labels`]: field labels and table headers (氏名, 生年月日, 患者ID, DOB…);
+//! - [`pictures`]: what is not text: faces, the holder's photo on ID cards, codes, seals;
 //! - [`scan`]: all of it over a page, with tables and label–value pairs from
 //!   [`crate::detection::layout`].
 
@@ -15,6 +16,7 @@ pub mod checks;
 pub mod labels;
 pub mod names;
 pub mod patterns;
+pub mod pictures;
 pub mod scan;
 pub mod text;
 

@@ -374,7 +374,11 @@ fn best_shift(before: &[i32], now: &[i32]) -> i32 {
     let mut coarse: Vec<(u64, i32)> = (-limit..=limit).step_by(4).map(|d| (cost(d), d)).collect();
     coarse.sort_unstable();
     // Small shifts (a slow scroll) are the most common: always look at every one near 0.
-    for &(_, c) in coarse.iter().take(4).chain([(0, 0), (0, -6), (0, 6)].iter()) {
+    for &(_, c) in coarse
+        .iter()
+        .take(4)
+        .chain([(0, 0), (0, -6), (0, 6)].iter())
+    {
         for d in (c - 3).max(-limit)..=(c + 3).min(limit) {
             let k = cost(d);
             if k < best.0 || (k == best.0 && d.abs() < best.1.abs()) {

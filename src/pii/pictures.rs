@@ -1,0 +1,565 @@
+//! Personal data that is not text: faces, the holder's photo on identity cards, QR codes and
+//! barcodes, seals. Each becomes a [`Finding`] like the text rules' findings, so review,
+//! masking and video tracking treat them the same way.
+//!
+//! - Faces come from the face model ([`crate::detection::faces`]).
+//! - The holder's photo on an ID card is found from the layout, not from the face in it (a
+//!   scanned card's photo can be small, dark or a placeholder): when the page carries an ID
+//!   card's printed title (個人番号カード, 運転免許証, 在留カード, 被保険者証, PASSPORT…), every
+//!   portrait-shaped block without text that stands out from the card around it is the photo.
+//! - QR codes and barcodes ([`crate::detection::codes`]) are `must`: what a code holds is not
+//!   known before it is read, and a member or patient card's code identifies its holder.
+//! - Red seal impressions ([`crate::detection::seals`]) are `may` (a surname in a stamp).
+
+use crate::detection::codes::{find_codes, CodeKind};
+use crate::detection::faces::Face;
+use crate::detection::ocr::{OcrResult, Quad, TextLine};
+use crate::detection::seals::find_seals;
+use crate::imaging::Image;
+use crate::pii::{Category, Finding, Policy, Tier};
+
+/// Titles printed on identity documents that carry the holder's photo.
+pub const ID_CARD_TITLES: &[&str] = &[
+    "個人番号カード",
+    "マイナンバーカード",
+    "運転免許証",
+    "在留カード",
+    "特別永住者証明書",
+    "住民基本台帳カード",
+    "被保険者証",
+    "保険証",
+    "資格確認書",
+    "身体障害者手帳",
+    "学生証",
+    "社員証",
+    "身分証",
+    "旅券",
+    "日本国旅券",
+    "PASSPORT",
+    "DRIVERLICENSE",
+    "DRIVER'SLICENSE",
+    "RESIDENCECARD",
+    "IDENTIFICATION",
+    "IDCARD",
+];
+
+/// Face findings: one per face, the box as found (masking pads it and draws an ellipse).
+pub fn face_findings(faces: &[Face]) -> Vec<Finding> {
+    faces
+        .iter()
+        .map(|f| Finding {
+            category: Category::Face,
+            tier: Tier::Must,
+            text: String::new(),
+            quad: f.quad(),
+            score: f.score,
+            reason: format!("face (detector score {:.2})", f.score),
+        })
+        .collect()
+}
+
+/// The ID card title printed on the page, if any. Text is folded (NFKC, no spaces, upper
+/// case, kanji the OCR confuses with katakana read as the katakana) and a title of five or
+/// more characters is also taken with up to a third of them misread (a photographed card's
+/// small print: 国人番号力一ド for 個人番号カード).
+pub fn id_card_title(ocr: &OcrResult) -> Option<&'static str> {
+    ocr.lines.iter().find_map(|l| {
+        let folded: Vec<char> = fold(&l.text).chars().collect();
+        ID_CARD_TITLES.iter().copied().find(|t| {
+            let title: Vec<char> = fold(t).chars().collect();
+            let allowed = if title.len() >= 5 { title.len() / 3 } else { 0 };
+            folded
+                .windows(title.len())
+                .any(|w| w.iter().zip(&title).filter(|(a, b)| a != b).count() <= allowed)
+        })
+    })
+}
+
+fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .map(|c| match c {
+            '力' => 'カ',
+            '一' => 'ー',
+            '口' => 'ロ',
+            '工' => 'エ',
+            '夕' => 'タ',
+            '卜' => 'ト',
+            c => c,
+        })
+        .collect()
+}
+
+/// The holder's photo on ID cards: see the module documentation. Empty when no ID card title
+/// was read.
+pub fn card_photo_findings(image: &Image, ocr: &OcrResult) -> Vec<Finding> {
+    let Some(title) = id_card_title(ocr) else {
+        return Vec::new();
+    };
+    photo_blocks(image, &ocr.lines)
+        .into_iter()
+        .map(|(quad, score)| Finding {
+            category: Category::Face,
+            tier: Tier::Must,
+            text: String::new(),
+            quad,
+            score,
+            reason: format!("the holder's photo (the page shows {title})"),
+        })
+        .collect()
+}
+
+/// Everything this module finds, under `policy`.
+pub fn scan_pictures(
+    image: &Image,
+    ocr: &OcrResult,
+    faces: &[Face],
+    policy: &Policy,
+) -> Vec<Finding> {
+    let mut out = face_findings(faces);
+    out.extend(card_photo_findings(image, ocr));
+    out.extend(code_findings(image));
+    out.extend(seal_findings(image));
+    out.retain(|f| policy.allows(f.category));
+    out
+}
+
+/// QR codes and barcodes. A decoded QR code's content becomes the finding's text (shown to
+/// the person reviewing, never sent anywhere).
+pub fn code_findings(image: &Image) -> Vec<Finding> {
+    find_codes(&image.rgba, image.width, image.height)
+        .into_iter()
+        .map(|c| {
+            let reason = match (&c.kind, &c.text) {
+                (CodeKind::Qr, Some(_)) => "QR code".to_string(),
+                (CodeKind::Qr, None) => "QR code (could not be decoded)".to_string(),
+                (CodeKind::Barcode, _) => "barcode".to_string(),
+            };
+            Finding {
+                category: Category::Code,
+                tier: Tier::Must,
+                text: c.text.unwrap_or_default(),
+                quad: c.quad,
+                score: 0.9,
+                reason,
+            }
+        })
+        .collect()
+}
+
+/// Red seal impressions (印影).
+pub fn seal_findings(image: &Image) -> Vec<Finding> {
+    find_seals(&image.rgba, image.width, image.height)
+        .into_iter()
+        .map(|s| Finding {
+            category: Category::Seal,
+            tier: Tier::May,
+            text: String::new(),
+            quad: s.quad,
+            score: s.score,
+            reason: "red seal impression (印影)".to_string(),
+        })
+        .collect()
+}
+
+/// A coarse view of the image for the block search: each cell the mean colour of a square of
+/// pixels, so the search costs the same whatever the image's size.
+struct Cells {
+    width: usize,
+    height: usize,
+    /// Pixels per cell side.
+    size: f32,
+    rgb: Vec<[f32; 3]>,
+}
+
+impl Cells {
+    fn of(image: &Image, long_side: usize) -> Cells {
+        let size = (image.width.max(image.height) as f32 / long_side as f32).max(1.0);
+        let (w, h) = (
+            (image.width as f32 / size).ceil() as usize,
+            (image.height as f32 / size).ceil() as usize,
+        );
+        let mut sum = vec![[0f32; 4]; w * h];
+        for y in 0..image.height as usize {
+            let cy = ((y as f32 / size) as usize).min(h - 1);
+            let row = &image.rgba[y * image.width as usize * 4..(y + 1) * image.width as usize * 4];
+            for (x, p) in row.chunks_exact(4).enumerate() {
+                let cx = ((x as f32 / size) as usize).min(w - 1);
+                let s = &mut sum[cy * w + cx];
+                s[0] += p[0] as f32;
+                s[1] += p[1] as f32;
+                s[2] += p[2] as f32;
+                s[3] += 1.0;
+            }
+        }
+        let rgb = sum
+            .into_iter()
+            .map(|s| {
+                let n = s[3].max(1.0);
+                [s[0] / n, s[1] / n, s[2] / n]
+            })
+            .collect();
+        Cells {
+            width: w,
+            height: h,
+            size,
+            rgb,
+        }
+    }
+}
+
+fn bounds(q: &Quad) -> [f32; 4] {
+    let xs = q.iter().map(|p| p[0]);
+    let ys = q.iter().map(|p| p[1]);
+    [
+        xs.clone().fold(f32::MAX, f32::min),
+        ys.clone().fold(f32::MAX, f32::min),
+        xs.fold(f32::MIN, f32::max),
+        ys.fold(f32::MIN, f32::max),
+    ]
+}
+
+/// Portrait blocks without text that differ from the background around the text: each cell is
+/// compared with the background colour of the nearest text line (the median colour of its
+/// box: text strokes are thin), cells under text are left out, and connected groups of
+/// differing cells are kept when their box is photo-shaped (height ≥ 2.5 text lines, width
+/// 0.55–1.15 of the height), mostly filled, and not a large part of the whole image.
+fn photo_blocks(image: &Image, lines: &[TextLine]) -> Vec<(Quad, f32)> {
+    if lines.is_empty() || image.width < 16 || image.height < 16 {
+        return Vec::new();
+    }
+    let cells = Cells::of(image, 400);
+    let (w, h) = (cells.width, cells.height);
+    // Background colour and size of every text line.
+    let mut heights: Vec<f32> = Vec::new();
+    let mut backgrounds: Vec<([f32; 2], [f32; 3])> = Vec::new();
+    let mut text = vec![false; w * h];
+    for line in lines {
+        let [x0, y0, x1, y1] = bounds(&line.quad);
+        heights.push(y1 - y0);
+        let (cx0, cy0) = ((x0 / cells.size) as usize, (y0 / cells.size) as usize);
+        let (cx1, cy1) = (
+            ((x1 / cells.size).ceil() as usize).min(w),
+            ((y1 / cells.size).ceil() as usize).min(h),
+        );
+        let mut colours: Vec<[f32; 3]> = Vec::new();
+        for y in cy0.min(h)..cy1 {
+            for x in cx0.min(w)..cx1 {
+                text[y * w + x] = true;
+            }
+        }
+        // The background: the cells just above and below the line's box (inside it, ink and
+        // paper mix in every cell).
+        for y in [cy0.checked_sub(1), (cy1 < h).then_some(cy1)]
+            .into_iter()
+            .flatten()
+        {
+            for x in cx0.min(w)..cx1 {
+                colours.push(cells.rgb[y * w + x]);
+            }
+        }
+        if colours.is_empty() {
+            continue;
+        }
+        let mut median = [0f32; 3];
+        for (c, m) in median.iter_mut().enumerate() {
+            let mut v: Vec<f32> = colours.iter().map(|p| p[c]).collect();
+            v.sort_by(f32::total_cmp);
+            *m = v[v.len() / 2];
+        }
+        backgrounds.push(([(x0 + x1) / 2.0, (y0 + y1) / 2.0], median));
+    }
+    if backgrounds.is_empty() {
+        return Vec::new();
+    }
+    heights.sort_by(f32::total_cmp);
+    let line_height = heights[heights.len() / 2].max(4.0);
+    // Cells that differ from the nearest line's background.
+    let mut differs = vec![false; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            if text[y * w + x] {
+                continue;
+            }
+            let centre = [(x as f32 + 0.5) * cells.size, (y as f32 + 0.5) * cells.size];
+            let (_, bg) = backgrounds
+                .iter()
+                .min_by(|a, b| {
+                    let d = |p: &[f32; 2]| (p[0] - centre[0]).powi(2) + (p[1] - centre[1]).powi(2);
+                    d(&a.0).total_cmp(&d(&b.0))
+                })
+                .unwrap();
+            let p = cells.rgb[y * w + x];
+            let distance: f32 = (0..3).map(|c| (p[c] - bg[c]).abs()).sum();
+            differs[y * w + x] = distance > 60.0;
+        }
+    }
+    // Connected groups of differing cells (4-neighbours), as boxes with their cell counts.
+    let mut seen = vec![false; w * h];
+    let mut groups: Vec<Group> = Vec::new();
+    for start in 0..w * h {
+        if !differs[start] || seen[start] {
+            continue;
+        }
+        let mut stack = vec![start];
+        seen[start] = true;
+        let mut g = Group {
+            x0: w,
+            y0: h,
+            x1: 0,
+            y1: 0,
+            cells: 0,
+        };
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            g.cells += 1;
+            g.x0 = g.x0.min(x);
+            g.y0 = g.y0.min(y);
+            g.x1 = g.x1.max(x + 1);
+            g.y1 = g.y1.max(y + 1);
+            let mut push = |j: usize| {
+                if differs[j] && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            };
+            if x > 0 {
+                push(i - 1);
+            }
+            if x + 1 < w {
+                push(i + 1);
+            }
+            if y > 0 {
+                push(i - w);
+            }
+            if y + 1 < h {
+                push(i + w);
+            }
+        }
+        groups.push(g);
+    }
+    // The page around the cards (touching the image's edge) is not a photo; the parts of one
+    // photo (background, face, clothes) may be apart where a part is close to the card's
+    // colour: groups whose boxes touch (within 2 cells) are taken together.
+    let image_area = (w * h) as f32;
+    // Outlines (a card's edge and shadow) are rings, mostly empty: they are never a photo
+    // and never join one.
+    groups.retain(|g| {
+        let edge = g.x0 == 0 || g.y0 == 0 || g.x1 == w || g.y1 == h;
+        !edge && (g.width() * g.height()) as f32 / image_area < 0.25 && g.fill() >= 0.4
+    });
+    loop {
+        let mut merged = false;
+        'outer: for a in 0..groups.len() {
+            for b in a + 1..groups.len() {
+                let mut both = groups[a];
+                both.absorb(&groups[b]);
+                if groups[a].near(&groups[b], 2) && both.fill() >= 0.5 {
+                    let g = groups.swap_remove(b);
+                    groups[a].absorb(&g);
+                    merged = true;
+                    break 'outer;
+                }
+            }
+        }
+        if !merged {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    for g in groups {
+        let (bw, bh) = (
+            g.width() as f32 * cells.size,
+            g.height() as f32 * cells.size,
+        );
+        let fill = g.fill();
+        let aspect = bw / bh.max(1.0);
+        let share = (g.width() * g.height()) as f32 / image_area;
+        if bh >= 2.5 * line_height && (0.55..=1.15).contains(&aspect) && fill >= 0.6 && share < 0.25
+        {
+            let (px0, py0) = (g.x0 as f32 * cells.size, g.y0 as f32 * cells.size);
+            let (px1, py1) = (
+                (g.x1 as f32 * cells.size).min(image.width as f32),
+                (g.y1 as f32 * cells.size).min(image.height as f32),
+            );
+            out.push((
+                [[px0, py0], [px1, py0], [px1, py1], [px0, py1]],
+                (0.5 + fill / 2.0).min(1.0),
+            ));
+        }
+    }
+    out
+}
+
+/// A box of cells and how many differing cells it holds.
+#[derive(Clone, Copy, Debug)]
+struct Group {
+    x0: usize,
+    y0: usize,
+    x1: usize,
+    y1: usize,
+    cells: usize,
+}
+
+impl Group {
+    fn width(&self) -> usize {
+        self.x1 - self.x0
+    }
+
+    fn height(&self) -> usize {
+        self.y1 - self.y0
+    }
+
+    /// The share of the box's cells that differ.
+    fn fill(&self) -> f32 {
+        self.cells as f32 / (self.width() * self.height()).max(1) as f32
+    }
+
+    /// Whether the boxes overlap or lie within `gap` cells of each other.
+    fn near(&self, other: &Group, gap: usize) -> bool {
+        self.x0 <= other.x1 + gap
+            && other.x0 <= self.x1 + gap
+            && self.y0 <= other.y1 + gap
+            && other.y0 <= self.y1 + gap
+    }
+
+    fn absorb(&mut self, other: &Group) {
+        self.x0 = self.x0.min(other.x0);
+        self.y0 = self.y0.min(other.y0);
+        self.x1 = self.x1.max(other.x1);
+        self.y1 = self.y1.max(other.y1);
+        self.cells += other.cells;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detection::ocr::OcrChar;
+
+    fn line(text: &str, x0: f32, y0: f32, x1: f32, y1: f32) -> TextLine {
+        let quad = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+        TextLine {
+            text: text.into(),
+            confidence: 0.99,
+            quad,
+            chars: vec![OcrChar {
+                text: text.into(),
+                quad,
+                confidence: 0.99,
+            }],
+            detected: None,
+        }
+    }
+
+    /// A light card on a grey page: text lines drawn as dark strokes, a portrait block of
+    /// another colour at the right, and a wide coloured banner (not photo-shaped).
+    fn card() -> (Image, Vec<TextLine>) {
+        let (w, h) = (800u32, 500u32);
+        let mut rgba = vec![0u8; (w * h * 4) as usize];
+        let mut paint = |x0: u32, y0: u32, x1: u32, y1: u32, c: [u8; 3]| {
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    let i = ((y * w + x) * 4) as usize;
+                    rgba[i..i + 4].copy_from_slice(&[c[0], c[1], c[2], 255]);
+                }
+            }
+        };
+        paint(0, 0, w, h, [200, 202, 208]);
+        paint(40, 40, 760, 460, [244, 246, 250]);
+        // Photo: blue-grey background with a skin-coloured oval-ish block.
+        paint(560, 110, 700, 290, [195, 205, 215]);
+        paint(600, 140, 660, 210, [225, 185, 150]);
+        // Banner: wide and short.
+        paint(60, 400, 740, 440, [60, 90, 160]);
+        let mut lines = Vec::new();
+        for (i, t) in ["個人番号カード", "氏名 中村 凛", "住所 宮城県気仙沼市"]
+            .iter()
+            .enumerate()
+        {
+            let y = 60 + i as u32 * 40;
+            // Thin strokes: the box stays mostly card-coloured.
+            for k in 0..8 {
+                paint(70 + k * 30, y + 4, 72 + k * 30, y + 20, [30, 30, 30]);
+            }
+            lines.push(line(t, 66.0, y as f32, 330.0, y as f32 + 24.0));
+        }
+        (
+            Image {
+                width: w,
+                height: h,
+                rgba,
+            },
+            lines,
+        )
+    }
+
+    #[test]
+    fn the_holders_photo_is_found_on_a_card() {
+        let (image, lines) = card();
+        let ocr = OcrResult {
+            width: image.width,
+            height: image.height,
+            lines,
+            timings: Default::default(),
+        };
+        let found = card_photo_findings(&image, &ocr);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let [x0, y0, x1, y1] = bounds(&found[0].quad);
+        // Within a cell (2 px) of the painted photo.
+        assert!(
+            (x0 - 560.0).abs() <= 4.0 && (x1 - 700.0).abs() <= 4.0,
+            "{x0} {x1}"
+        );
+        assert!(
+            (y0 - 110.0).abs() <= 4.0 && (y1 - 290.0).abs() <= 4.0,
+            "{y0} {y1}"
+        );
+        assert_eq!(found[0].category, Category::Face);
+        assert!(found[0].reason.contains("個人番号カード"));
+    }
+
+    #[test]
+    fn without_a_card_title_no_photo_is_claimed() {
+        let (image, mut lines) = card();
+        lines[0].text = "会員のご案内".into();
+        let ocr = OcrResult {
+            width: image.width,
+            height: image.height,
+            lines,
+            timings: Default::default(),
+        };
+        assert!(card_photo_findings(&image, &ocr).is_empty());
+    }
+
+    #[test]
+    fn titles_are_matched_folded() {
+        let ocr = OcrResult {
+            width: 10,
+            height: 10,
+            lines: vec![line("Ｐａｓｓｐｏｒｔ  Japan", 0.0, 0.0, 5.0, 5.0)],
+            timings: Default::default(),
+        };
+        assert_eq!(id_card_title(&ocr), Some("PASSPORT"));
+        let misread = |text: &str| OcrResult {
+            width: 10,
+            height: 10,
+            lines: vec![line(text, 0.0, 0.0, 5.0, 5.0)],
+            timings: Default::default(),
+        };
+        // As read from photographed cards in ../shared/eval/dev.
+        assert_eq!(
+            id_card_title(&misread("国人番号力一ド")),
+            Some("個人番号カード")
+        );
+        assert_eq!(
+            id_card_title(&misread("制人番号力一下")),
+            Some("個人番号カード")
+        );
+        // Too far off, or too short to guess at.
+        assert_eq!(id_card_title(&misread("個人情報の取扱い")), None);
+        assert_eq!(id_card_title(&misread("学生")), None);
+    }
+}

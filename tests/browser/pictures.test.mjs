@@ -1,0 +1,122 @@
+// Pictures in real headless Chromium: faces in a street photo opened with the file picker are
+// listed as findings and blurred in the saved file (soft-edged ellipses, the rest untouched);
+// the holder's photo on a My Number card and a QR code are found through the API.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { OUT, ROOT, serverAndBrowser, shared } from './harness.mjs';
+import { readPng } from './images.mjs';
+
+const env = serverAndBrowser(before, after);
+
+async function openPage() {
+  const page = await env.browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(env.server.url);
+  await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
+  return { page, errors };
+}
+
+const iou = (a, b) => {
+  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const area = (r) => (r[2] - r[0]) * (r[3] - r[1]);
+  return (w * h) / (area(a) + area(b) - w * h);
+};
+const bbox = (q) => [Math.min(...q.map((p) => p[0])), Math.min(...q.map((p) => p[1])), Math.max(...q.map((p) => p[0])), Math.max(...q.map((p) => p[1]))];
+
+describe('pictures in headless Chromium', { timeout: 300_000 }, () => {
+  test('faces in a street photo are listed and blurred in the saved file', async () => {
+    const { page, errors } = await openPage();
+    const truth = JSON.parse(readFileSync(path.join(ROOT, 'tests/data/faces-city.json'), 'utf8'));
+    const file = shared(truth.image);
+    await page.setInputFiles('#file', file);
+    await page.waitForSelector('body[data-scanned="true"]', { timeout: 120_000 });
+    await page.waitForSelector('body:not([data-rendering])');
+    const findings = await page.evaluate(() => window.kuronuriPage.findings());
+    const faces = findings.filter((f) => f.category === 'face');
+    const found = truth.faces.filter((t) => faces.some((f) => iou(t, bbox(f.quad)) >= 0.5));
+    assert.ok(found.length >= 18, `faces found in the page: ${found.length} of ${truth.faces.length}`);
+    // Listed under 顔 / Face with their reason.
+    const headings = await page.$$eval('#finding-list .group > label', (ls) => ls.map((l) => l.textContent));
+    assert.ok(headings.some((h) => /^(顔|Face) \(\d+\)/.test(h)), headings.join(' | '));
+    const reasons = await page.$$eval('#finding-list .reason', (rs) => rs.map((r) => r.textContent));
+    assert.ok(reasons.some((r) => /顔（検出スコア|face \(detector score/.test(r)), reasons.join(' | '));
+    await page.screenshot({ path: path.join(OUT, 'page-faces.png') });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+    const savedPath = path.join(OUT, 'saved-faces.png');
+    await download.saveAs(savedPath);
+    const saved = readPng(readFileSync(savedPath));
+    // The original's pixels, decoded by the browser.
+    const original = await page.evaluate(async (data) => {
+      const bitmap = await createImageBitmap(new Blob([new Uint8Array(data)], { type: 'image/jpeg' }));
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(bitmap, 0, 0);
+      return { width: bitmap.width, height: bitmap.height, data: [...ctx.getImageData(0, 0, bitmap.width, bitmap.height).data] };
+    }, [...readFileSync(file)]);
+    assert.equal(saved.width, original.width);
+    const g = (img, x, y) => img.data[(y * img.width + x) * 4 + 1];
+    for (const t of found) {
+      // Detail (neighbouring pixels' differences) inside the face box is gone.
+      let before = 0;
+      let afterSum = 0;
+      for (let y = Math.ceil(t[1]); y < Math.floor(t[3]); y++) {
+        for (let x = Math.ceil(t[0]); x < Math.floor(t[2]) - 1; x++) {
+          before += Math.abs(g(original, x, y) - g(original, x + 1, y));
+          afterSum += Math.abs(g(saved, x, y) - g(saved, x + 1, y));
+        }
+      }
+      assert.ok(afterSum * 4 < before, `face ${t} keeps detail: ${afterSum} vs ${before}`);
+    }
+    // The road (bottom quarter) is as it was (within JPEG decoding differences: none, same decoder).
+    let changed = 0;
+    for (let y = Math.floor(original.height * 0.8); y < original.height; y += 5) {
+      for (let x = 0; x < original.width; x += 5) if (Math.abs(g(saved, x, y) - g(original, x, y)) > 3) changed++;
+    }
+    assert.equal(changed, 0, 'pixels away from faces changed');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the holder photo on a card and a QR code are found through the API', async () => {
+    const { page } = await openPage();
+    const card = 'eval/dev/dev_0003_myNumberCard.png';
+    const qr = 'eval/real/presidio/tests/integration/resources/qr.png';
+    const out = await page.evaluate(async ([cardBytes, qrBytes]) => {
+      const cardBlob = new Blob([new Uint8Array(cardBytes)], { type: 'image/png' });
+      const a = await window.kuronuri.scanImage(cardBlob);
+      const masked = await window.kuronuri.redactImage(cardBlob, { findings: a.findings });
+      const b = await window.kuronuri.scanImage(new Blob([new Uint8Array(qrBytes)], { type: 'image/png' }));
+      return { card: a.findings, pictures: a.ocr.timings.pictures, masked: [...new Uint8Array(await masked.arrayBuffer())], qr: b.findings };
+    }, [[...readFileSync(shared(card))], [...readFileSync(shared(qr))]]);
+    const truth = JSON.parse(readFileSync(shared(card.replace('.png', '.json')), 'utf8'));
+    const photo = truth.items.find((i) => i.cat === 'face');
+    const hit = out.card.find((f) => f.category === 'face' && iou(bbox(photo.quad), bbox(f.quad)) >= 0.7);
+    assert.ok(hit, `holder photo not found: ${JSON.stringify(out.card.filter((f) => f.category === 'face'))}`);
+    assert.match(hit.reason, /個人番号カード/);
+    assert.ok(out.pictures.model_ms > 0, 'the face model ran');
+    // The photo is masked: its pixels changed and its detail is gone.
+    const original = readPng(shared(card));
+    const masked = readPng(Buffer.from(out.masked));
+    const [x0, y0, x1, y1] = bbox(photo.quad).map(Math.round);
+    let same = 0;
+    let n = 0;
+    for (let y = y0 + 2; y < y1 - 2; y += 2) {
+      for (let x = x0 + 2; x < x1 - 2; x += 2) {
+        const k = (y * original.width + x) * 4;
+        n++;
+        if (Math.abs(original.data[k] - masked.data[k]) + Math.abs(original.data[k + 2] - masked.data[k + 2]) < 4) same++;
+      }
+    }
+    assert.ok(same < n * 0.2, `photo pixels left as they were: ${same} of ${n}`);
+    const codes = out.qr.filter((f) => f.category === 'code');
+    assert.ok(codes.length >= 1, `no QR code found: ${JSON.stringify(out.qr.map((f) => f.category))}`);
+    assert.ok(codes[0].tier === 'must' && /QR/.test(codes[0].reason));
+    await page.close();
+  });
+});
