@@ -27,7 +27,8 @@ with them it masks those regions with --style, and scans as well only when --sca
 --report writes the findings as JSON.
 scan reads each IN and writes DIR/<IN's stem>.json: its findings (category, tier, text,
 quad, score, reason). --ocr-cache keeps each image's OCR result there and reuses it.
-P (policy): everything (default: identifiers and attributes beside them) or identifiers,
+P (policy): everything (default: identifiers and attributes beside them), identifiers, or
+insurance_copy (a copy of a health insurance card: 記号・番号・保険者番号 and QR codes only),
 optionally followed by ,-category to leave a category out (everything,-score).
 ocr prints the text lines of IN (or, with --json, lines with their quads and every
 character's quad).

@@ -117,6 +117,24 @@ pub fn scan_text(ocr: &str, policy: &str) -> Result<String, JsValue> {
     serde_json::to_string(&findings).map_err(|e| to_js(crate::Error::Io(e.to_string())))
 }
 
+/// The findings (JSON) that `policy` (JSON) keeps: the page scans pictures once per image and
+/// filters them when the person switches the preset.
+#[wasm_bindgen]
+pub fn filter_findings(findings: &str, policy: &str) -> Result<String, JsValue> {
+    let findings: Vec<crate::pii::Finding> = serde_json::from_str(findings).map_err(|e| {
+        to_js(crate::Error::BadRequest(format!(
+            "the findings are not valid: {e}"
+        )))
+    })?;
+    let policy = parse_policy(policy)?;
+    to_json(
+        &findings
+            .into_iter()
+            .filter(|f| policy.allows(f.category))
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// A policy as JSON (`{"preset", "off"}`); empty text is the default policy.
 fn parse_policy(policy: &str) -> Result<crate::pii::Policy, JsValue> {
     if policy.trim().is_empty() {

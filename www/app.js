@@ -160,12 +160,18 @@ async function scan() {
       // preset only filters), with the pixels opened for the preview.
       showStatus(t('scan_pictures'));
       const { width, height, pixels } = state;
-      state.pictures = (await k.scanPictures({ width, height, rgba: pixels.data.buffer }, state.ocr)).findings;
+      try {
+        state.pictures = (await k.scanPictures({ width, height, rgba: pixels.data.buffer }, state.ocr)).findings;
+      } catch (e) {
+        // The text findings still stand; the person is told that pictures were not checked.
+        state.pictures = [];
+        showMessage(t('pictures_failed', { detail: errorText(e) }));
+      }
       if (state.file !== file) return;
     }
     const text = await k.scanText(state.ocr, { policy: { preset: state.preset } });
     if (state.file !== file) return;
-    const pictures = state.pictures.filter((f) => state.preset !== 'identifiers' || f.tier === 'must');
+    const pictures = await k.filterFindings(state.pictures, { policy: { preset: state.preset } });
     const findings = [...text, ...pictures];
     const off = new Set(state.findings.filter((f) => !f.on).map((f) => JSON.stringify(f.quad)));
     state.findings = findings.map((f, id) => ({ ...f, id, on: !off.has(JSON.stringify(f.quad)) }));

@@ -33,6 +33,8 @@ const TEXT = {
     policy: '隠す対象',
     preset_everything: '個人に関わる情報すべて',
     preset_identifiers: '個人を特定する情報のみ',
+    preset_insurance_copy: '保険証のコピー（記号・番号・保険者番号・QRコードのみ）',
+    pictures_failed: '顔・QRコードなどの確認ができませんでした（{detail}）。文字の個人情報は表示しています。',
     show_original: '元の画像を表示',
     review_hint: '見つかった個人情報は色付きの枠で示され、保存時に塗りつぶされます。枠か右の一覧をクリックすると対象から外す/戻すことができます。見落としはドラッグで囲んでください。',
     panel_title: '見つかった個人情報',
@@ -107,6 +109,8 @@ const TEXT = {
     policy: 'Hide',
     preset_everything: 'Everything personal',
     preset_identifiers: 'Identifiers only',
+    preset_insurance_copy: 'Insurance card copy (記号・番号・保険者番号 and QR code only)',
+    pictures_failed: 'Faces, QR codes and the like could not be checked ({detail}). The personal data in the text is shown.',
     show_original: 'Show the original',
     review_hint: 'Personal data found is outlined in colour and filled solid when you save. Click an outline or a row on the right to leave it out or take it back. Drag around anything that was missed.',
     panel_title: 'Personal data found',
@@ -239,6 +243,8 @@ const REASONS_JA = [
   [/^QR code \(could not be decoded\)$/, 'QRコード（内容は読み取れず）'],
   [/^barcode$/, 'バーコード'],
   [/^red seal impression \(印影\)$/, '朱色の印影'],
+  [/^signature space after (.*)$/, '「$1」の後の署名欄'],
+  [/^where a seal is pressed \(印\)$/, '押印欄（印）'],
 ];
 
 /** A finding's reason in the interface's language (parts joined by "; "). */

@@ -333,7 +333,8 @@ export class Kuronuri {
 
   /**
    * Finds the personal data in an image: reads its text (all workers, see `ocrImage`), then
-   * applies the rules under `policy` (`{preset: 'everything'|'identifiers', off: [category…]}`,
+   * applies the rules under `policy` (`{preset: 'everything'|'identifiers'|'insurance_copy',
+   * off: [category…]}`,
    * default everything). Returns `{width, height, findings: [{category, tier, text, quad,
    * score, reason}], ocr}`; quads in image pixels.
    */
@@ -362,6 +363,11 @@ export class Kuronuri {
    */
   async scanPictures({ width, height, rgba }, ocr, { policy = {} } = {}) {
     return this.#call('pictures', { rgba, width, height, ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy });
+  }
+
+  /** The findings that `policy` keeps (for findings found once and shown under another preset). */
+  async filterFindings(findings, { policy = {} } = {}) {
+    return this.#call('filter', { findings, policy });
   }
 
   /** Faces in decoded pixels (for the bench): `{faces: [{x0, y0, x1, y1, score}], timings}`. */

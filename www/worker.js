@@ -2,7 +2,7 @@
 // page. It answers `{id, op, args}` messages with `{id, ok, result | error}` (see kuronuri.js).
 
 import { answer } from './answer.js';
-import init, { OcrEngine, Picture, PictureEngine, categories, decode_image, redact, scan_text } from './pkg/kuronuri.js';
+import init, { OcrEngine, Picture, PictureEngine, categories, decode_image, filter_findings, redact, scan_text } from './pkg/kuronuri.js';
 
 let ready = null;
 let picture = null;
@@ -161,6 +161,10 @@ const ops = {
   async scan({ ocr: result, policy }) {
     await ops.init();
     return JSON.parse(scan_text(JSON.stringify(result), JSON.stringify(policy ?? {})));
+  },
+  async filter({ findings, policy }) {
+    await ops.init();
+    return JSON.parse(filter_findings(JSON.stringify(findings), JSON.stringify(policy ?? {})));
   },
   async redact({ blob, regions, style, format }) {
     await ops.init();

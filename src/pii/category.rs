@@ -94,6 +94,10 @@ pub enum Preset {
     Everything,
     /// "Identifiers only": must.
     Identifiers,
+    /// "保険証のコピー": what must be masked on a copy of a health insurance card (the
+    /// 記号・番号・保険者番号 under the 告知要求制限 in force since October 2020) and its QR
+    /// code, nothing else: the rest of the copy is what the person was asked for.
+    InsuranceCopy,
 }
 
 impl Policy {
@@ -101,6 +105,9 @@ impl Policy {
         let by_preset = match self.preset {
             Preset::Everything => true,
             Preset::Identifiers => category.tier() == Tier::Must,
+            Preset::InsuranceCopy => {
+                matches!(category, Category::InsuranceNumber | Category::Code)
+            }
         };
         by_preset && !self.off.contains(&category)
     }
@@ -113,6 +120,7 @@ impl Policy {
             match (i, part) {
                 (0, "everything") => policy.preset = Preset::Everything,
                 (0, "identifiers") => policy.preset = Preset::Identifiers,
+                (0, "insurance_copy") => policy.preset = Preset::InsuranceCopy,
                 (_, p) if p.starts_with('-') => {
                     let c = Category::parse(&p[1..])
                         .ok_or_else(|| format!("unknown category {:?}", &p[1..]))?;
@@ -142,6 +150,10 @@ mod tests {
         let p = Policy::parse("everything,-age").unwrap();
         assert!(!p.allows(Category::Age) && p.allows(Category::Health));
         assert!(Policy::parse("nothing").is_err());
+        let copy = Policy::parse("insurance_copy").unwrap();
+        assert!(copy.allows(Category::InsuranceNumber) && copy.allows(Category::Code));
+        assert!(!copy.allows(Category::Name) && !copy.allows(Category::BirthDate));
+        assert!(!copy.allows(Category::Face) && !copy.allows(Category::Address));
         for c in Category::ALL {
             assert_eq!(Category::parse(c.as_str()), Some(*c));
         }

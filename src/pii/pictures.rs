@@ -118,10 +118,17 @@ pub fn scan_pictures(
     faces: &[Face],
     policy: &Policy,
 ) -> Vec<Finding> {
+    let codes = code_findings(image);
     let mut out = face_findings(faces);
-    out.extend(card_photo_findings(image, ocr));
-    out.extend(code_findings(image));
+    // A QR code on a card is a square block without text too: it is not the holder's photo.
+    out.extend(
+        card_photo_findings(image, ocr)
+            .into_iter()
+            .filter(|p| !codes.iter().any(|c| overlap_share(&p.quad, &c.quad) > 0.5)),
+    );
+    out.extend(codes);
     out.extend(seal_findings(image));
+    out.extend(signature_findings(image, ocr));
     out.retain(|f| policy.allows(f.category));
     out
 }
@@ -162,6 +169,84 @@ pub fn seal_findings(image: &Image) -> Vec<Finding> {
             reason: "red seal impression (印影)".to_string(),
         })
         .collect()
+}
+
+/// Labels after which a signature is written.
+const SIGNATURE_LABELS: &[&str] = &["署名", "自署", "サイン", "SIGNATURE", "SIGNED"];
+
+/// Where a signature or a seal goes, next to its label: the space after 署名 / Signature on
+/// the same row (up to the next text, at most 12 line heights), and the square around a
+/// lone 印 / ㊞ (where a seal is pressed). Whatever is written or stamped there (a handwritten
+/// name, a seal the colour detector misses) is masked with it. `may`: the label can also
+/// stand on a blank form.
+pub fn signature_findings(image: &Image, ocr: &OcrResult) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, line) in ocr.lines.iter().enumerate() {
+        let folded = fold(&line.text);
+        let label = folded.trim_end_matches([':', '：', '欄', ')', '）']);
+        let [_, y0, x1, y1] = bounds(&line.quad);
+        let h = (y1 - y0).max(4.0);
+        if let Some(name) = SIGNATURE_LABELS.iter().find(|l| label.ends_with(*l)) {
+            // The next text to the right on the same row bounds the space.
+            let next = ocr
+                .lines
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, l)| bounds(&l.quad))
+                .filter(|b| b[0] > x1 && b[1] < y1 && b[3] > y0)
+                .map(|b| b[0])
+                .fold(f32::MAX, f32::min);
+            let end = next.min(x1 + 12.0 * h).min(image.width as f32);
+            if end - x1 >= 2.0 * h {
+                let (top, bottom) = (
+                    (y0 - 0.5 * h).max(0.0),
+                    (y1 + 0.5 * h).min(image.height as f32),
+                );
+                out.push(Finding {
+                    category: Category::Seal,
+                    tier: Tier::May,
+                    text: String::new(),
+                    quad: [[x1, top], [end, top], [end, bottom], [x1, bottom]],
+                    score: 0.5,
+                    reason: format!("signature space after {name}"),
+                });
+            }
+        }
+        // A lone 印 (or ㊞) marks where a seal is pressed: its last character.
+        if let Some(c) = line
+            .chars
+            .last()
+            .filter(|c| matches!(c.text.as_str(), "印" | "㊞"))
+        {
+            let single = line.chars.len() == 1
+                || line.chars[line.chars.len() - 2].text.trim().is_empty()
+                || folded.ends_with("(印)")
+                || label.len() < folded.len();
+            if single || folded == "印" {
+                let [cx0, cy0, cx1, cy1] = bounds(&c.quad);
+                let (cx, cy) = ((cx0 + cx1) / 2.0, (cy0 + cy1) / 2.0);
+                let r = 1.4 * h;
+                out.push(Finding {
+                    category: Category::Seal,
+                    tier: Tier::May,
+                    text: String::new(),
+                    quad: [
+                        [(cx - r).max(0.0), (cy - r).max(0.0)],
+                        [(cx + r).min(image.width as f32), (cy - r).max(0.0)],
+                        [
+                            (cx + r).min(image.width as f32),
+                            (cy + r).min(image.height as f32),
+                        ],
+                        [(cx - r).max(0.0), (cy + r).min(image.height as f32)],
+                    ],
+                    score: 0.5,
+                    reason: "where a seal is pressed (印)".to_string(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// A coarse view of the image for the block search: each cell the mean colour of a square of
@@ -208,6 +293,14 @@ impl Cells {
             rgb,
         }
     }
+}
+
+/// How much of `a`'s bounding box lies in `b`'s.
+fn overlap_share(a: &Quad, b: &Quad) -> f32 {
+    let (a, b) = (bounds(a), bounds(b));
+    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    w * h / ((a[2] - a[0]) * (a[3] - a[1])).max(1.0)
 }
 
 fn bounds(q: &Quad) -> [f32; 4] {
@@ -532,6 +625,72 @@ mod tests {
             timings: Default::default(),
         };
         assert!(card_photo_findings(&image, &ocr).is_empty());
+    }
+
+    #[test]
+    fn signature_spaces_and_seal_places_are_found_next_to_their_labels() {
+        let image = Image {
+            width: 1000,
+            height: 400,
+            rgba: vec![255; 1000 * 400 * 4],
+        };
+        let mut seal_line = line("氏名 山田太郎 印", 50.0, 200.0, 400.0, 230.0);
+        // Characters: the last is 印 at 370–400.
+        seal_line.chars = vec![
+            OcrChar {
+                text: "山".into(),
+                quad: [
+                    [200.0, 200.0],
+                    [230.0, 200.0],
+                    [230.0, 230.0],
+                    [200.0, 230.0],
+                ],
+                confidence: 0.9,
+            },
+            OcrChar {
+                text: " ".into(),
+                quad: [
+                    [230.0, 200.0],
+                    [370.0, 200.0],
+                    [370.0, 230.0],
+                    [230.0, 230.0],
+                ],
+                confidence: 0.9,
+            },
+            OcrChar {
+                text: "印".into(),
+                quad: [
+                    [370.0, 200.0],
+                    [400.0, 200.0],
+                    [400.0, 230.0],
+                    [370.0, 230.0],
+                ],
+                confidence: 0.9,
+            },
+        ];
+        let ocr = OcrResult {
+            width: 1000,
+            height: 400,
+            lines: vec![
+                line("署名：", 50.0, 50.0, 130.0, 80.0),
+                line("日付", 400.0, 50.0, 460.0, 80.0),
+                seal_line,
+                line("印刷日 2026年", 50.0, 300.0, 300.0, 330.0),
+            ],
+            timings: Default::default(),
+        };
+        let found = signature_findings(&image, &ocr);
+        assert_eq!(found.len(), 2, "{found:?}");
+        // The space after 署名 ends where 日付 starts.
+        let [x0, _, x1, _] = bounds(&found[0].quad);
+        assert_eq!((x0, x1), (130.0, 400.0));
+        assert!(found[0].reason.contains("署名"));
+        // The square around 印 covers the character with room for a seal.
+        let [x0, y0, x1, y1] = bounds(&found[1].quad);
+        assert!(x0 < 370.0 && x1 > 400.0 && y0 < 200.0 && y1 > 230.0);
+        assert!(found
+            .iter()
+            .all(|f| f.category == Category::Seal && f.tier == Tier::May));
     }
 
     #[test]

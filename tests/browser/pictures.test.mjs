@@ -1,6 +1,7 @@
 // Pictures in real headless Chromium: faces in a street photo opened with the file picker are
 // listed as findings and blurred in the saved file (soft-edged ellipses, the rest untouched);
-// the holder's photo on a My Number card and a QR code are found through the API.
+// the holder's photo on a My Number card and a QR code are found through the API; the
+// "保険証のコピー" preset keeps only an insurance card's numbers and its QR code.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -117,6 +118,42 @@ describe('pictures in headless Chromium', { timeout: 300_000 }, () => {
     const codes = out.qr.filter((f) => f.category === 'code');
     assert.ok(codes.length >= 1, `no QR code found: ${JSON.stringify(out.qr.map((f) => f.category))}`);
     assert.ok(codes[0].tier === 'must' && /QR/.test(codes[0].reason));
+    await page.close();
+  });
+
+  test('"保険証のコピー" masks the 記号・番号・保険者番号 and the QR code of an insurance card, nothing else', async () => {
+    const { page } = await openPage();
+    const qr = [...readFileSync(shared('eval/real/presidio/tests/integration/resources/qr.png'))];
+    // A health insurance card drawn by the browser (Noto CJK), with a real QR code pasted on.
+    const out = await page.evaluate(async (qrBytes) => {
+      const canvas = new OffscreenCanvas(1200, 760);
+      const g = canvas.getContext('2d');
+      g.fillStyle = '#c8cdd2';
+      g.fillRect(0, 0, 1200, 760);
+      g.fillStyle = '#ecf4ec';
+      g.fillRect(60, 60, 1080, 640);
+      g.fillStyle = '#141414';
+      g.font = '36px "Noto Sans CJK JP"';
+      g.fillText('健康保険被保険者証', 100, 130);
+      g.font = '28px "Noto Sans CJK JP"';
+      const lines = [['記号 12345678   番号 901', 200], ['氏名　山田 太郎', 260], ['生年月日　昭和55年4月12日', 320], ['性別　男', 380],
+        ['事業所名称　株式会社サンプル商事', 500], ['保険者番号　01130012', 590], ['保険者名称　全国健康保険協会 東京支部', 650]];
+      for (const [text, y] of lines) g.fillText(text, 100, y);
+      g.drawImage(await createImageBitmap(new Blob([new Uint8Array(qrBytes)], { type: 'image/png' })), 880, 440, 220, 220);
+      const blob = await canvas.convertToBlob({ type: 'image/png' });
+      const copy = await window.kuronuri.scanImage(blob, { policy: { preset: 'insurance_copy' } });
+      const all = await window.kuronuri.scanImage(blob);
+      return { copy: copy.findings, all: all.findings };
+    }, qr);
+    const cats = (fs) => fs.map((f) => `${f.category}:${f.text}`);
+    const copy = cats(out.copy);
+    assert.ok(copy.some((c) => c.startsWith('insurance_number:12345678')), copy.join(' | '));
+    assert.ok(copy.includes('insurance_number:01130012'), copy.join(' | '));
+    assert.ok(out.copy.some((f) => f.category === 'code'), copy.join(' | '));
+    assert.ok(out.copy.every((f) => f.category === 'insurance_number' || f.category === 'code'), copy.join(' | '));
+    // Under "everything" the name and birth date are found too (the preset is what leaves them).
+    const all = cats(out.all);
+    assert.ok(all.some((c) => c.startsWith('name:')) && all.some((c) => c.startsWith('birth_date:')), all.join(' | '));
     await page.close();
   });
 });
