@@ -423,7 +423,8 @@ getEngine().then(
     // For tests and the curious: the findings of the open image as the review screen holds them.
     window.kuronuriPage = { findings: () => state.findings.map((f) => ({ ...f })), video: videoState };
     document.body.dataset.ready = 'true';
-    return k.loadOcr().then(() => { document.body.dataset.ocrReady = 'true'; });
+    // Every model is loaded before anything is opened: no request is made after that.
+    return Promise.all([k.loadOcr(), k.loadPictures()]).then(() => { document.body.dataset.ocrReady = 'true'; });
   },
   (e) => showMessage(t('err_engine', { detail: e?.message || String(e) })),
 ).catch((e) => showMessage(errorText(e)));

@@ -245,6 +245,11 @@ export class Kuronuri {
     return this.#engine.call(op, args, { transfer });
   }
 
+  /** Loads the face model in the worker that looks at pictures (kept in Cache Storage too). */
+  async loadPictures() {
+    await this.#engine.call('picturesInit');
+  }
+
   /** Loads the OCR models in every worker that reads text. */
   async loadOcr() {
     while (this.#pool.length < this.#threads - 1) this.#pool.push(new Engine(this.#url, `kuronuri-ocr-${this.#pool.length + 1}`));
