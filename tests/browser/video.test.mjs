@@ -1,7 +1,8 @@
 // Videos in real headless Chromium: the dev demo recording (MP4 and WebM) is scanned as a
 // person would (file picker) and through kuronuri.js; the shared scorer must find no frame in
 // which a personal item is left uncovered; the exported video must have the input's frame
-// count, duration and size, its masked pixels must be dark, and it must carry no metadata tags.
+// count, duration and size, its masked pixels must be dark, and it must carry no metadata tags;
+// an audio track is copied packet for packet.
 // Needs ffmpeg/ffprobe and numpy (./build.sh setup installs them).
 
 import assert from 'node:assert/strict';
@@ -159,6 +160,46 @@ describe('videos in headless Chromium', { timeout: 900_000 }, () => {
     assert.equal(video.width, 1280);
     assert.equal(video.height, 720);
     assert.deepEqual(r.errors, ['not_a_video', 'empty']);
+    await page.close();
+  });
+
+  test('the audio track passes through the export untouched (AAC in MP4, Opus in WebM)', async () => {
+    const page = await env.browser.context.newPage();
+    await page.goto(env.server.url);
+    await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
+    // Three seconds of a moving test pattern with a tone, made by ffmpeg.
+    const inputs = [['mp4', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k']],
+      ['webm', ['-c:v', 'libvpx-vp9', '-b:v', '400k', '-c:a', 'libopus', '-b:a', '64k']]];
+    for (const [ext, codecs] of inputs) {
+      const file = path.join(work, `tone.${ext}`);
+      execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=3',
+        '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', ...codecs, '-shortest', file]);
+      const r = await page.evaluate(async (data) => {
+        const blob = new Blob([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))]);
+        const scan = await window.kuronuri.scanVideo(blob);
+        // One hand-drawn box held over every frame, so the video is really re-encoded.
+        const frames = scan.frames.map((f) => ({ ...f, findings: [{ category: 'manual', box: [10, 10, 100, 60] }] }));
+        const out = await window.kuronuri.redactVideo(blob, { frames, times: scan.times, duration: scan.duration });
+        const bytes = new Uint8Array(await out.arrayBuffer());
+        let bin = '';
+        for (let i = 0; i < bytes.length; i += 8192) bin += String.fromCharCode(...bytes.subarray(i, i + 8192));
+        return { type: out.type, out: btoa(bin), count: scan.frame_count };
+      }, readFileSync(file).toString('base64'));
+      const exported = path.join(work, `tone-out.${r.type.includes('mp4') ? 'mp4' : 'webm'}`);
+      writeFileSync(exported, Buffer.from(r.out, 'base64'));
+      const before = probe(file);
+      const afterProbe = probe(exported);
+      const audioIn = before.streams.find((x) => x.codec_type === 'audio');
+      const audioOut = afterProbe.streams.find((x) => x.codec_type === 'audio');
+      assert.ok(audioOut, `${ext}: the export has no audio track`);
+      assert.equal(audioOut.codec_name, audioIn.codec_name, `${ext}: audio codec changed`);
+      // The same audio packets, byte for byte.
+      const packets = (f) => execFileSync('ffmpeg', ['-loglevel', 'error', '-i', f, '-map', '0:a', '-c', 'copy', '-f', 'md5', '-'], { encoding: 'utf8' }).trim();
+      assert.equal(packets(exported), packets(file), `${ext}: audio packets differ`);
+      assert.equal(Number(afterProbe.streams.find((x) => x.codec_type === 'video').nb_read_frames), r.count);
+      // The box was masked (the test pattern there is colourful; the mask is not the pattern).
+      assert.ok(Math.abs(meanLuma(exported, 30, [20, 20, 90, 60]) - meanLuma(file, 30, [20, 20, 90, 60])) > 3, `${ext}: box not masked`);
+    }
     await page.close();
   });
 });
