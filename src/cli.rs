@@ -375,11 +375,18 @@ fn video(args: &[String]) -> Result<(), Failure> {
     let models = models_dir(models);
     let (mut engine, mut scan, mut last) = (None, None::<crate::video::VideoScan>, None::<PathBuf>);
     let started = std::time::Instant::now();
-    let read = |path: &Path,
-                engine: &mut Option<crate::detection::ocr::Ocr>|
+    let mut faces = None;
+    let mut read = |path: &Path,
+                    engine: &mut Option<crate::detection::ocr::Ocr>|
      -> Result<Vec<crate::pii::Finding>, Failure> {
         let ocr = read_text(path, cache.as_deref(), &models, engine)?;
-        Ok(crate::pii::scan(&ocr, &policy))
+        let mut findings = crate::pii::scan(&ocr, &policy);
+        let image = crate::imaging::decode(
+            &std::fs::read(path)
+                .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?,
+        )?;
+        findings.extend(scan_pictures(&image, &ocr, &models, &mut faces, &policy)?);
+        Ok(findings)
     };
     for path in &frames {
         let bytes = std::fs::read(path)

@@ -19,6 +19,16 @@ use crate::pii::{Category, Finding, Tier};
 
 /// Sightings this far apart in box overlap (IoU) are the same thing.
 const SAME_TRACK_IOU: f32 = 0.3;
+/// A face that moved on its own (a person walking: its blocks change, so it cannot be carried
+/// with them) is the same face at the next read when its centre moved at most
+/// `MOVING_REACH + MOVING_REACH_PER_FRAME × frames between` of its sizes and its size changed at
+/// most by this factor; the frames between are covered by the box moved in a straight line,
+/// grown by [`MOVING_MARGIN`] of its size. Joining two different people by mistake only masks
+/// more.
+const MOVING_REACH: f32 = 2.0;
+const MOVING_REACH_PER_FRAME: f32 = 0.15;
+const MOVING_SIZE_RATIO: f32 = 2.0;
+const MOVING_MARGIN: f32 = 0.25;
 /// Growth of a carried quad per moving step, in pixels, and its limit.
 const DRIFT: f32 = 0.5;
 const DRIFT_LIMIT: f32 = 8.0;
@@ -96,6 +106,36 @@ fn grown(q: &Quad, by: f32) -> Quad {
             p[1] + by * (p[1] - cy).signum(),
         ]
     })
+}
+
+/// How far a face box `b` is from `a` in units of its size, when it could be the same face
+/// having moved (within `reach` sizes, see [`MOVING_REACH`]); `None` when too far or too
+/// different in size.
+fn moved_face_distance(a: &Quad, b: &Quad, reach: f32) -> Option<f32> {
+    let (a, b) = (bbox(a), bbox(b));
+    let size = |r: [f32; 4]| (r[2] - r[0]).max(r[3] - r[1]).max(1.0);
+    let ratio = size(a) / size(b);
+    if !(1.0 / MOVING_SIZE_RATIO..=MOVING_SIZE_RATIO).contains(&ratio) {
+        return None;
+    }
+    let centre = |r: [f32; 4]| [(r[0] + r[2]) / 2.0, (r[1] + r[3]) / 2.0];
+    let (ca, cb) = (centre(a), centre(b));
+    let d = ((ca[0] - cb[0]).powi(2) + (ca[1] - cb[1]).powi(2)).sqrt() / size(a).max(size(b));
+    (d <= reach).then_some(d)
+}
+
+/// The box of a face seen as `a` at frame `from` and as `b` at frame `to`, at frame `i` between:
+/// moved in a straight line and grown by [`MOVING_MARGIN`] of its size (people do not walk in
+/// straight lines).
+fn between(a: &Quad, b: &Quad, from: usize, to: usize, i: usize) -> Quad {
+    let t = (i - from) as f32 / (to - from).max(1) as f32;
+    let (ra, rb) = (bbox(a), bbox(b));
+    let r: Vec<f32> = (0..4).map(|c| ra[c] + (rb[c] - ra[c]) * t).collect();
+    let margin = MOVING_MARGIN * (r[2] - r[0]).max(r[3] - r[1]);
+    grown(
+        &[[r[0], r[1]], [r[2], r[1]], [r[2], r[3]], [r[0], r[3]]],
+        margin,
+    )
 }
 
 impl Motion<'_> {
@@ -259,8 +299,37 @@ pub fn build(motion: &Motion, keys: &BTreeMap<usize, Vec<Finding>>) -> Vec<Track
                 .map(|(j, (_, path, _))| (j, iou(&path.last().unwrap().quad, &f.quad)))
                 .filter(|(_, o)| *o >= SAME_TRACK_IOU)
                 .max_by(|a, b| a.1.total_cmp(&b.1));
-            let t = match best {
-                Some((j, _)) => {
+            // A face that moved by itself: the nearest open face of a similar size in reach.
+            let moving = if best.is_none() && f.category == Category::Face {
+                carried
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, (t, _, _))| {
+                        !matched[*j] && tracks[*t].first.category == f.category
+                    })
+                    .filter_map(|(j, (t, _, _))| {
+                        let (at, seen) = tracks[*t].sightings.last().unwrap();
+                        let reach = MOVING_REACH + MOVING_REACH_PER_FRAME * (k - at) as f32;
+                        moved_face_distance(&seen.quad, &f.quad, reach).map(|d| (j, d))
+                    })
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+            } else {
+                None
+            };
+            let t = match (best, moving) {
+                (None, Some((j, _))) => {
+                    matched[j] = true;
+                    let (t, path, _) = &carried[j];
+                    let (from, seen) = tracks[*t].sightings.last().unwrap().clone();
+                    tracks[*t]
+                        .quads
+                        .extend(path.iter().filter(|c| c.frame <= k).map(Carried::masked));
+                    tracks[*t].quads.extend(
+                        ((from + 1)..k).map(|i| (i, between(&seen.quad, &f.quad, from, k, i))),
+                    );
+                    *t
+                }
+                (Some((j, _)), _) => {
                     matched[j] = true;
                     let (t, path, _) = &carried[j];
                     // Seen again: every frame in between (and this one) is covered, carried
@@ -273,7 +342,7 @@ pub fn build(motion: &Motion, keys: &BTreeMap<usize, Vec<Finding>>) -> Vec<Track
                     tracks[*t].quads.extend(back.iter().map(Carried::masked));
                     *t
                 }
-                None => {
+                (None, None) => {
                     // New: held backwards while its content was on screen.
                     let (back, there) = motion.carry(&f.quad, k, 0, false);
                     tracks.push(Building {
@@ -421,6 +490,64 @@ mod tests {
             .iter()
             .map(|(_, q)| *q)
             .collect()
+    }
+
+    #[test]
+    fn a_face_walking_between_reads_is_covered_on_its_way() {
+        // Camera footage: the blocks under the face change every frame.
+        let mut frames = vec![FrameMotion {
+            shift: [0, 0],
+            blocks: vec![CHANGED; 100],
+        }];
+        frames.extend((1..40).map(|_| FrameMotion {
+            shift: [0, 0],
+            blocks: vec![CHANGED; 100],
+        }));
+        let m = Motion {
+            width: 100.0,
+            height: 100.0,
+            grid: GRID,
+            frames: &frames,
+        };
+        let face = |x: f32| Finding {
+            category: Category::Face,
+            tier: Tier::Must,
+            text: String::new(),
+            quad: [[x, 40.0], [x + 12.0, 40.0], [x + 12.0, 55.0], [x, 55.0]],
+            score: 0.8,
+            reason: "face (detector score 0.80)".into(),
+        };
+        // Read at 0 (x = 10), 20 (x = 30) and 39 (x = 50): 1 px per frame.
+        let keys = BTreeMap::from([
+            (0, vec![face(10.0)]),
+            (20, vec![face(30.0)]),
+            (39, vec![face(50.0)]),
+        ]);
+        let tracks = build(&m, &keys);
+        assert_eq!(tracks.len(), 1, "{tracks:?}");
+        assert_eq!(tracks[0].sightings, vec![0, 20, 39]);
+        for i in 0..40 {
+            let x = if i <= 20 {
+                10.0 + i as f32
+            } else {
+                30.0 + (i - 20) as f32 * 20.0 / 19.0
+            };
+            let truth = face(x).quad;
+            let cover = covered(&tracks, i);
+            assert!(
+                cover.iter().any(|q| {
+                    let (c, t) = (bbox(q), bbox(&truth));
+                    c[0] <= t[0] && c[1] <= t[1] && c[2] >= t[2] && c[3] >= t[3]
+                }),
+                "frame {i}: face at x = {x} not covered by {cover:?}"
+            );
+        }
+        // Text that moves by itself is not joined this way (it is another line).
+        let keys = BTreeMap::from([
+            (0, vec![finding(10.0, 40.0)]),
+            (20, vec![finding(30.0, 40.0)]),
+        ]);
+        assert_eq!(build(&m, &keys).len(), 2);
     }
 
     #[test]
