@@ -610,7 +610,10 @@ impl Layout {
             .enumerate()
             .filter(|(_, t)| {
                 let gap = t.y0 - seg.y1;
-                t.yc() > seg.yc() + 0.6 * h
+                // Clearly lower: centre 0.6 h down, or (tight line spacing, where the reader's
+                // boxes overlap) centre 0.35 h down and bottom a quarter of h lower.
+                (t.yc() > seg.yc() + 0.6 * h
+                    || (t.yc() > seg.yc() + 0.35 * h && t.y1 > seg.y1 + 0.25 * h))
                     && gap < 1.5 * h
                     && ((t.x0 - seg.x0).abs() < 1.5 * h
                         || (t.x1.min(seg.x1) - t.x0.max(seg.x0)) > 0.0)

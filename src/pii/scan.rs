@@ -353,6 +353,23 @@ fn disease_words(line: &TextLine, first: usize, last: usize, li: usize, raw: &mu
 }
 
 /// Values after or below personal labels outside table headers.
+/// Categories whose values are numbers (they always hold digits, whatever else).
+fn is_number(category: Category) -> bool {
+    matches!(
+        category,
+        Category::MyNumber
+            | Category::Phone
+            | Category::PostalCode
+            | Category::CreditCard
+            | Category::PensionNumber
+            | Category::Ssn
+            | Category::DriversLicense
+            | Category::Passport
+            | Category::ResidenceCard
+            | Category::BankAccount
+    )
+}
+
 fn label_values(
     layout: &Layout,
     lines: &[TextLine],
@@ -371,6 +388,13 @@ fn label_values(
         let folded = fold_range(line, seg.first, seg.last);
         if whole.is_none() {
             if let Some((LabelKind::Personal(category), at)) = labels::leading_label(&folded.text) {
+                // A number's label followed by no digit at all is a title (個人番号カード), not
+                // a label with its value.
+                let digitless =
+                    is_number(category) && !folded.text[at..].chars().any(|c| c.is_ascii_digit());
+                if digitless {
+                    continue;
+                }
                 if let Some((a, b)) = folded.source_span(at, folded.text.len()) {
                     let label: String = folded.text[..at].trim().to_string();
                     raw.push(Raw {
