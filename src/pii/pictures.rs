@@ -75,6 +75,20 @@ pub fn id_card_title(ocr: &OcrResult) -> Option<&'static str> {
     })
 }
 
+/// The kind of identity document number the text rules find on the page, if any (My Number,
+/// driving licence, residence card, passport), named as the documents print it.
+fn id_number_shown(ocr: &OcrResult) -> Option<&'static str> {
+    crate::pii::scan(ocr, &Policy::default())
+        .iter()
+        .find_map(|f| match f.category {
+            Category::MyNumber => Some("個人番号"),
+            Category::DriversLicense => Some("運転免許証"),
+            Category::ResidenceCard => Some("在留カード"),
+            Category::Passport => Some("PASSPORT"),
+            _ => None,
+        })
+}
+
 fn fold(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     text.nfkc()
@@ -95,7 +109,9 @@ fn fold(text: &str) -> String {
 /// The holder's photo on ID cards: see the module documentation. Empty when no ID card title
 /// was read.
 pub fn card_photo_findings(image: &Image, ocr: &OcrResult) -> Vec<Finding> {
-    let Some(title) = id_card_title(ocr) else {
+    // No title read (a blurred photo of a card): a document number read with its check digit
+    // or label says the same.
+    let Some(title) = id_card_title(ocr).or_else(|| id_number_shown(ocr)) else {
         return Vec::new();
     };
     photo_blocks(image, &ocr.lines)
@@ -612,6 +628,36 @@ mod tests {
         );
         assert_eq!(found[0].category, Category::Face);
         assert!(found[0].reason.contains("個人番号カード"));
+    }
+
+    #[test]
+    fn a_my_number_in_the_text_stands_for_an_unread_title() {
+        let (image, mut lines) = card();
+        lines[0].text = "個人番号 1383 1190 4169".into();
+        lines[0].chars = lines[0]
+            .text
+            .chars()
+            .enumerate()
+            .map(|(i, c)| OcrChar {
+                text: c.to_string(),
+                quad: [
+                    [66.0 + i as f32 * 12.0, 60.0],
+                    [78.0 + i as f32 * 12.0, 60.0],
+                    [78.0 + i as f32 * 12.0, 84.0],
+                    [66.0 + i as f32 * 12.0, 84.0],
+                ],
+                confidence: 0.99,
+            })
+            .collect();
+        let ocr = OcrResult {
+            width: image.width,
+            height: image.height,
+            lines,
+            timings: Default::default(),
+        };
+        let found = card_photo_findings(&image, &ocr);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].reason.contains("個人番号"));
     }
 
     #[test]
