@@ -240,7 +240,9 @@ impl PictureEngine {
 
     /// The findings that are not text in an image (`rgba`, `width × height`) whose text was
     /// read as `ocr` (JSON, as `OcrEngine` gives it), under `policy` (JSON): faces and the
-    /// holder's photo on ID cards. Returns JSON `{findings, timings}`.
+    /// holder's photo on ID cards, codes, seals. Returns JSON `{findings, documents, timings}`:
+    /// `documents` names the identity documents the page shows (`my_number_card`,
+    /// `drivers_licence`, `insurance_card`, `residence_card`, `passport`).
     pub fn scan(
         &self,
         rgba: Vec<u8>,
@@ -261,7 +263,10 @@ impl PictureEngine {
             .detect(&image, &crate::detection::faces::FaceOptions::default())
             .map_err(to_js)?;
         let findings = crate::pii::pictures::scan_pictures(&image, &ocr, &faces, &policy);
-        to_json(&serde_json::json!({ "findings": findings, "timings": timings }))
+        let documents = crate::pii::pictures::id_documents(&ocr);
+        to_json(
+            &serde_json::json!({ "findings": findings, "documents": documents, "timings": timings }),
+        )
     }
 
     /// Faces only, for the bench: JSON `{faces, timings}`.

@@ -127,6 +127,10 @@ function summarise() {
   const on = state.findings.filter((f) => f.on).length;
   const s = state.scanSeconds;
   ui.summary.textContent = state.findings.length ? t('scan_done', { n: state.findings.length, on, s }) : t('scan_none', { s });
+  // Identity documents recognised; an insurance card suggests its own preset.
+  const docs = state.documents ?? [];
+  if (docs.length) ui.summary.textContent += ` ${t('documents_seen', { list: docs.map((d) => t(`doc_${d}`)).join(language() === 'ja' ? '、' : ', ') })}`;
+  if (docs.includes('insurance_card') && state.preset !== 'insurance_copy') ui.summary.textContent += ` ${t('insurance_hint')}`;
 }
 
 function focusFinding(id, yes) {
@@ -161,7 +165,9 @@ async function scan() {
       showStatus(t('scan_pictures'));
       const { width, height, pixels } = state;
       try {
-        state.pictures = (await k.scanPictures({ width, height, rgba: pixels.data.buffer }, state.ocr)).findings;
+        const found = await k.scanPictures({ width, height, rgba: pixels.data.buffer }, state.ocr);
+        state.pictures = found.findings;
+        state.documents = found.documents;
       } catch (e) {
         // The text findings still stand; the person is told that pictures were not checked.
         state.pictures = [];
@@ -239,7 +245,7 @@ async function openFile(file) {
   try {
     const k = await getEngine();
     const { width, height, pixels } = await k.openImage(file);
-    Object.assign(state, { name: (file.name || 'image').replace(/\.[^.]*$/, '') || 'image', file, width, height, pixels, ocr: null, pictures: null, findings: [] });
+    Object.assign(state, { name: (file.name || 'image').replace(/\.[^.]*$/, '') || 'image', file, width, height, pixels, ocr: null, pictures: null, documents: [], findings: [] });
     delete document.body.dataset.scanned;
     ui.marks.setAttribute('viewBox', `0 0 ${width} ${height}`);
     ui.original.width = width;

@@ -364,7 +364,8 @@ export class Kuronuri {
 
   /**
    * Findings that are not text in decoded pixels whose text was read as `ocr`: faces (face
-   * model) and the holder's photo on ID cards. Returns `{findings, timings}`.
+   * model), the holder's photo on ID cards, QR codes/barcodes, seals. Returns `{findings,
+   * documents, timings}`; `documents` names the identity documents shown (`insurance_card`…).
    */
   async scanPictures({ width, height, rgba }, ocr, { policy = {} } = {}) {
     return this.#call('pictures', { rgba, width, height, ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy });

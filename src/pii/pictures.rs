@@ -43,6 +43,67 @@ pub const ID_CARD_TITLES: &[&str] = &[
     "IDCARD",
 ];
 
+/// Identity documents a page shows, by their printed titles and the numbers the text rules
+/// find on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdDocument {
+    /// 個人番号カード, front (title) or back (個人番号 and a valid My Number).
+    MyNumberCard,
+    DriversLicence,
+    /// 健康保険証 / 資格確認書.
+    InsuranceCard,
+    ResidenceCard,
+    Passport,
+}
+
+/// The identity documents on the page (each kind once), for the person reviewing: a page that
+/// shows an insurance card can be masked with the 保険証のコピー preset.
+pub fn id_documents(ocr: &OcrResult) -> Vec<IdDocument> {
+    let mut out = Vec::new();
+    let mut add = |d: IdDocument| {
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    };
+    for line in &ocr.lines {
+        let folded = fold(&line.text);
+        for (words, d) in [
+            (
+                &["個人番号カード", "マイナンバーカード", "通知カード"][..],
+                IdDocument::MyNumberCard,
+            ),
+            (
+                &["運転免許証", "DRIVERLICENSE", "DRIVER'SLICENSE"][..],
+                IdDocument::DriversLicence,
+            ),
+            (
+                &["被保険者証", "資格確認書", "保険証", "保険者番号"][..],
+                IdDocument::InsuranceCard,
+            ),
+            (
+                &["在留カード", "特別永住者証明書", "RESIDENCECARD"][..],
+                IdDocument::ResidenceCard,
+            ),
+            (&["旅券", "PASSPORT"][..], IdDocument::Passport),
+        ] {
+            if words.iter().any(|w| folded.contains(&fold(w))) {
+                add(d);
+            }
+        }
+    }
+    for f in crate::pii::scan(ocr, &Policy::default()) {
+        match f.category {
+            Category::MyNumber if f.reason.contains("check digit") => add(IdDocument::MyNumberCard),
+            Category::DriversLicense => add(IdDocument::DriversLicence),
+            Category::ResidenceCard => add(IdDocument::ResidenceCard),
+            Category::Passport => add(IdDocument::Passport),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Face findings: one per face, the box as found (masking pads it and draws an ellipse).
 pub fn face_findings(faces: &[Face]) -> Vec<Finding> {
     faces
@@ -737,6 +798,80 @@ mod tests {
         assert!(found
             .iter()
             .all(|f| f.category == Category::Seal && f.tier == Tier::May));
+    }
+
+    #[test]
+    fn identity_documents_are_named_from_titles_and_numbers() {
+        let ocr = |texts: &[&str]| OcrResult {
+            width: 100,
+            height: 100,
+            lines: texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| line(t, 0.0, i as f32 * 10.0, 90.0, i as f32 * 10.0 + 8.0))
+                .collect(),
+            timings: Default::default(),
+        };
+        assert_eq!(
+            id_documents(&ocr(&["健康保険被保険者証", "保険者番号 01130012"])),
+            vec![IdDocument::InsuranceCard]
+        );
+        assert_eq!(
+            id_documents(&ocr(&["Ｐａｓｓｐｏｒｔ", "運転免許証"])),
+            vec![IdDocument::Passport, IdDocument::DriversLicence]
+        );
+        assert!(id_documents(&ocr(&["会議資料", "2026年11月"])).is_empty());
+    }
+
+    /// A line with one quad per character, spread evenly.
+    fn spread(text: &str, x0: f32, y0: f32, x1: f32, y1: f32) -> TextLine {
+        let n = text.chars().count() as f32;
+        let w = (x1 - x0) / n;
+        let mut l = line(text, x0, y0, x1, y1);
+        l.chars = text
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                let a = x0 + i as f32 * w;
+                OcrChar {
+                    text: c.to_string(),
+                    quad: [[a, y0], [a + w, y0], [a + w, y1], [a, y1]],
+                    confidence: 0.99,
+                }
+            })
+            .collect();
+        l
+    }
+
+    #[test]
+    fn on_an_insurance_card_the_bare_label_bangou_takes_its_number() {
+        let page = |title: &str| OcrResult {
+            width: 1000,
+            height: 400,
+            lines: vec![
+                spread(title, 50.0, 20.0, 400.0, 50.0),
+                spread("記号 12345678", 50.0, 100.0, 300.0, 128.0),
+                spread("番号 901", 420.0, 100.0, 540.0, 128.0),
+                spread("保険者番号 01130012", 50.0, 200.0, 400.0, 228.0),
+            ],
+            timings: Default::default(),
+        };
+        let numbers = |title: &str| -> Vec<String> {
+            crate::pii::scan(&page(title), &Policy::parse("insurance_copy").unwrap())
+                .into_iter()
+                .map(|f| f.text.replace(' ', ""))
+                .collect()
+        };
+        let on_card = numbers("健康保険被保険者証");
+        assert!(on_card.contains(&"901".to_string()), "{on_card:?}");
+        assert!(
+            on_card.iter().any(|t| t.contains("12345678")),
+            "{on_card:?}"
+        );
+        assert!(on_card.contains(&"01130012".to_string()), "{on_card:?}");
+        // Elsewhere 番号 is just a word.
+        let elsewhere = numbers("会員登録のご案内");
+        assert!(!elsewhere.contains(&"901".to_string()), "{elsewhere:?}");
     }
 
     #[test]

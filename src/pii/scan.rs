@@ -245,6 +245,7 @@ pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
         }
     }
     label_values(&layout, lines, &header_rows, &cell_of_segment, &mut raw);
+    insurance_numbers(&layout, lines, &mut raw);
     address_continuations(&layout, lines, &header_rows, &cell_of_segment, &mut raw);
     // A check digit alone does not make a product code a My Number.
     raw.retain(|r| {
@@ -353,6 +354,48 @@ fn disease_words(line: &TextLine, first: usize, last: usize, li: usize, raw: &mu
 }
 
 /// Values after or below personal labels outside table headers.
+/// On a health insurance card (被保険者証, 資格確認書, 保険証) the bare label 番号 (beside 記号)
+/// is the insured person's number: elsewhere 番号 is too common a word to be a label.
+fn insurance_numbers(layout: &Layout, lines: &[TextLine], raw: &mut Vec<Raw>) {
+    let card = lines.iter().any(|l| {
+        let t: String = l.text.chars().filter(|c| !c.is_whitespace()).collect();
+        ["被保険者証", "資格確認書", "保険証"]
+            .iter()
+            .any(|w| t.contains(w))
+    });
+    if !card {
+        return;
+    }
+    for seg in &layout.segments {
+        let folded = fold_range(&lines[seg.line], seg.first, seg.last);
+        for (at, _) in folded.text.match_indices("番号") {
+            // Not 保険者番号 / 被保険者番号 / 個人番号 (their own labels), and a value follows.
+            if folded.text[..at].ends_with('者') || folded.text[..at].ends_with('人') {
+                continue;
+            }
+            let rest = &folded.text[at + "番号".len()..];
+            let start =
+                at + "番号".len() + (rest.len() - rest.trim_start_matches([':', '：', ' ']).len());
+            let end = folded.text[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .map_or(folded.text.len(), |e| start + e);
+            if end == start || !folded.text[start..end].chars().any(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            if let Some((a, b)) = folded.source_span(start, end) {
+                raw.push(Raw {
+                    line: seg.line,
+                    first: a,
+                    last: b,
+                    category: Category::InsuranceNumber,
+                    score: 0.8,
+                    reason: "after label 番号 on a health insurance card".into(),
+                });
+            }
+        }
+    }
+}
+
 /// Categories whose values are numbers (they always hold digits, whatever else).
 fn is_number(category: Category) -> bool {
     matches!(

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { OUT, ROOT, serverAndBrowser, shared } from './harness.mjs';
 import { readPng } from './images.mjs';
@@ -143,17 +143,36 @@ describe('pictures in headless Chromium', { timeout: 300_000 }, () => {
       const blob = await canvas.convertToBlob({ type: 'image/png' });
       const copy = await window.kuronuri.scanImage(blob, { policy: { preset: 'insurance_copy' } });
       const all = await window.kuronuri.scanImage(blob);
-      return { copy: copy.findings, all: all.findings };
+      const png = [...new Uint8Array(await blob.arrayBuffer())];
+      return { copy: copy.findings, all: all.findings, png };
     }, qr);
     const cats = (fs) => fs.map((f) => `${f.category}:${f.text}`);
     const copy = cats(out.copy);
     assert.ok(copy.some((c) => c.startsWith('insurance_number:12345678')), copy.join(' | '));
     assert.ok(copy.includes('insurance_number:01130012'), copy.join(' | '));
+    assert.ok(copy.some((c) => c.startsWith('insurance_number:') && c.replace(/\s/g, '').endsWith('901')), `番号 901 not found: ${copy.join(' | ')}`);
     assert.ok(out.copy.some((f) => f.category === 'code'), copy.join(' | '));
     assert.ok(out.copy.every((f) => f.category === 'insurance_number' || f.category === 'code'), copy.join(' | '));
     // Under "everything" the name and birth date are found too (the preset is what leaves them).
     const all = cats(out.all);
     assert.ok(all.some((c) => c.startsWith('name:')) && all.some((c) => c.startsWith('birth_date:')), all.join(' | '));
+
+    // As a person: open the card; the page names the document and suggests the preset; choosing
+    // it leaves only the numbers and the QR code.
+    const file = path.join(OUT, 'insurance-card.png');
+    writeFileSync(file, Buffer.from(out.png));
+    await page.selectOption('#lang', 'ja');
+    await page.setInputFiles('#file', file);
+    await page.waitForSelector('body[data-scanned="true"]', { timeout: 120_000 });
+    const summary = await page.textContent('#scan-summary');
+    assert.match(summary, /健康保険証/);
+    assert.match(summary, /保険証のコピー/);
+    await page.check('input[name="preset"][value="insurance_copy"]');
+    await page.waitForFunction(() => window.kuronuriPage.findings().every((f) => ['insurance_number', 'code'].includes(f.category)), null, { timeout: 60_000 });
+    const shown = await page.evaluate(() => window.kuronuriPage.findings().map((f) => f.category));
+    assert.ok(shown.includes('code') && shown.filter((c) => c === 'insurance_number').length >= 2, shown.join());
+    await page.waitForSelector('body:not([data-rendering])');
+    await page.screenshot({ path: path.join(OUT, 'page-insurance.png') });
     await page.close();
   });
 });
