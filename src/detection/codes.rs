@@ -1314,95 +1314,10 @@ fn point_in_quad(p: [f32; 2], quad: &Quad) -> bool {
 mod tests {
     use super::*;
 
-    /// Deterministic pseudo-random numbers (xorshift64*) for clutter and noise.
-    struct Rng(u64);
+    use crate::detection::test_images::{iou, Canvas, Rng};
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        /// Uniform in `lo..hi`.
-        fn range(&mut self, lo: i32, hi: i32) -> i32 {
-            lo + (self.next() % (hi - lo) as u64) as i32
-        }
-
-        fn chance(&mut self, percent: u64) -> bool {
-            self.next() % 100 < percent
-        }
-    }
-
-    /// An RGBA test image.
-    struct Canvas {
-        w: usize,
-        h: usize,
-        rgba: Vec<u8>,
-    }
-
-    impl Canvas {
-        fn new(w: usize, h: usize, colour: [u8; 3]) -> Canvas {
-            let mut rgba = Vec::with_capacity(w * h * 4);
-            for _ in 0..w * h {
-                rgba.extend_from_slice(&[colour[0], colour[1], colour[2], 255]);
-            }
-            Canvas { w, h, rgba }
-        }
-
-        fn set(&mut self, x: i32, y: i32, colour: [u8; 3]) {
-            if x >= 0 && y >= 0 && (x as usize) < self.w && (y as usize) < self.h {
-                let i = (y as usize * self.w + x as usize) * 4;
-                self.rgba[i..i + 3].copy_from_slice(&colour);
-            }
-        }
-
-        fn fill_rect(&mut self, x: i32, y: i32, w: i32, h: i32, colour: [u8; 3]) {
-            for yy in y..y + h {
-                for xx in x..x + w {
-                    self.set(xx, yy, colour);
-                }
-            }
-        }
-
-        fn find(&self) -> Vec<FoundCode> {
-            find_codes(&self.rgba, self.w as u32, self.h as u32)
-        }
-
-        /// Box blur of the given radius over all colour channels.
-        fn blur(&mut self, radius: i32) {
-            let src = self.rgba.clone();
-            let (w, h) = (self.w as i32, self.h as i32);
-            for y in 0..h {
-                for x in 0..w {
-                    let mut sum = [0u32; 3];
-                    let mut n = 0;
-                    for yy in (y - radius).max(0)..=(y + radius).min(h - 1) {
-                        for xx in (x - radius).max(0)..=(x + radius).min(w - 1) {
-                            let i = ((yy * w + xx) * 4) as usize;
-                            for (acc, &v) in sum.iter_mut().zip(&src[i..i + 3]) {
-                                *acc += v as u32;
-                            }
-                            n += 1;
-                        }
-                    }
-                    let i = ((y * w + x) * 4) as usize;
-                    for (out, acc) in self.rgba[i..i + 3].iter_mut().zip(sum) {
-                        *out = (acc / n) as u8;
-                    }
-                }
-            }
-        }
-
-        /// Adds uniform noise of ±`amplitude` to every channel.
-        fn noise(&mut self, amplitude: i32, rng: &mut Rng) {
-            for (i, v) in self.rgba.iter_mut().enumerate() {
-                if i % 4 != 3 {
-                    *v = (*v as i32 + rng.range(-amplitude, amplitude + 1)).clamp(0, 255) as u8;
-                }
-            }
-        }
+    fn find(canvas: &Canvas) -> Vec<FoundCode> {
+        find_codes(&canvas.rgba, canvas.w as u32, canvas.h as u32)
     }
 
     /// Draws a QR code for `text` centred at `centre`, `module` pixels per module, turned by
@@ -1690,28 +1605,6 @@ mod tests {
         [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
     }
 
-    /// Intersection over union of two quads, measured on a quarter-pixel grid.
-    fn iou(a: &Quad, b: &Quad) -> f32 {
-        let all: Vec<[f32; 2]> = a.iter().chain(b.iter()).copied().collect();
-        let x0 = all.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
-        let x1 = all.iter().map(|p| p[0]).fold(f32::MIN, f32::max);
-        let y0 = all.iter().map(|p| p[1]).fold(f32::MAX, f32::min);
-        let y1 = all.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
-        let (mut both, mut either) = (0u32, 0u32);
-        let mut y = y0;
-        while y < y1 {
-            let mut x = x0;
-            while x < x1 {
-                let (ia, ib) = (point_in_quad([x, y], a), point_in_quad([x, y], b));
-                both += (ia && ib) as u32;
-                either += (ia || ib) as u32;
-                x += 0.25;
-            }
-            y += 0.25;
-        }
-        both as f32 / either.max(1) as f32
-    }
-
     /// The findings of one kind.
     fn of_kind(found: &[FoundCode], kind: CodeKind) -> Vec<&FoundCode> {
         found.iter().filter(|c| c.kind == kind).collect()
@@ -1741,7 +1634,7 @@ mod tests {
             [0, 0, 0],
             [255, 255, 255],
         );
-        let found = canvas.find();
+        let found = find(&canvas);
         let qrs = of_kind(&found, CodeKind::Qr);
         assert_eq!(qrs.len(), 1, "{found:?}");
         assert!(
@@ -1767,7 +1660,7 @@ mod tests {
             [0, 0, 0],
             [255, 255, 255],
         );
-        let found = canvas.find();
+        let found = find(&canvas);
         let qrs = of_kind(&found, CodeKind::Qr);
         assert_eq!(qrs.len(), 1, "{found:?}");
         assert!(
@@ -1795,7 +1688,7 @@ mod tests {
             [20, 20, 40],
             [238, 242, 250],
         );
-        let found = canvas.find();
+        let found = find(&canvas);
         let qrs = of_kind(&found, CodeKind::Qr);
         assert_eq!(qrs.len(), 1, "{found:?}");
         assert!(
@@ -1820,7 +1713,7 @@ mod tests {
             [0, 0, 0],
             [255, 255, 255],
         );
-        let found = canvas.find();
+        let found = find(&canvas);
         let qrs = of_kind(&found, CodeKind::Qr);
         assert_eq!(qrs.len(), 1, "{found:?}");
         assert!(
@@ -1854,7 +1747,7 @@ mod tests {
         );
         canvas.blur(1);
         canvas.noise(12, &mut rng);
-        let found = canvas.find();
+        let found = find(&canvas);
         let qrs = of_kind(&found, CodeKind::Qr);
         assert_eq!(qrs.len(), 1, "{found:?}");
         assert!(
@@ -1871,7 +1764,7 @@ mod tests {
             let mut rng = Rng(21);
             let mut canvas = busy_screenshot(1280, 720, &mut rng);
             let truth = draw_bars(&mut canvas, &modules, 900, 120, 2, 110, upright);
-            let found = canvas.find();
+            let found = find(&canvas);
             let bars = of_kind(&found, CodeKind::Barcode);
             assert_eq!(bars.len(), 1, "upright {upright}: {found:?}");
             assert!(
@@ -1888,7 +1781,7 @@ mod tests {
         let modules = ean13_modules(&[9, 7, 8, 4, 0, 0, 1, 2, 3, 4, 5, 6]);
         let mut canvas = Canvas::new(400, 200, [255, 255, 255]);
         let truth = draw_bars(&mut canvas, &modules, 150, 60, 1, 60, true);
-        let found = canvas.find();
+        let found = find(&canvas);
         let bars = of_kind(&found, CodeKind::Barcode);
         assert_eq!(bars.len(), 1, "{found:?}");
         assert!(
@@ -1902,7 +1795,7 @@ mod tests {
     fn blank_image_has_no_codes() {
         for colour in [[255, 255, 255], [0, 0, 0], [128, 128, 128]] {
             let canvas = Canvas::new(800, 600, colour);
-            assert!(canvas.find().is_empty());
+            assert!(find(&canvas).is_empty());
         }
     }
 
@@ -1917,7 +1810,7 @@ mod tests {
         draw_table(&mut canvas, [700, 540], [20, 6], [25, 22], &mut rng);
         // A timesheet-like grid: many narrow columns, tall rows, mostly empty cells.
         draw_table(&mut canvas, [700, 700], [30, 3], [18, 60], &mut Rng(1));
-        let found = canvas.find();
+        let found = find(&canvas);
         assert!(found.is_empty(), "{found:?}");
     }
 
@@ -1945,7 +1838,7 @@ mod tests {
             [0, 0, 0],
             [255, 255, 255],
         );
-        let found = canvas.find();
+        let found = find(&canvas);
         let qrs = of_kind(&found, CodeKind::Qr);
         assert_eq!(qrs.len(), 1, "{found:?}");
         assert!(
@@ -1991,7 +1884,7 @@ mod tests {
             Some(payload)
         );
 
-        let found = canvas.find();
+        let found = find(&canvas);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].text.as_deref(), Some(payload));
     }
@@ -2035,7 +1928,7 @@ mod tests {
                 canvas.fill_rect(938 + col * 5, 238 + row * 5, 5, 5, colour);
             }
         }
-        let found = canvas.find();
+        let found = find(&canvas);
         let qrs = of_kind(&found, CodeKind::Qr);
         assert_eq!(qrs.len(), 1, "{found:?}");
         assert!(
@@ -2061,7 +1954,7 @@ mod tests {
         let truth = draw_bars(&mut canvas, &modules, 308, 190, 3, 120, true);
         canvas.blur(1);
         canvas.noise(10, &mut rng);
-        let found = canvas.find();
+        let found = find(&canvas);
         let bars = of_kind(&found, CodeKind::Barcode);
         assert_eq!(bars.len(), 1, "{found:?}");
         assert!(
@@ -2112,7 +2005,7 @@ mod tests {
         let start = std::time::Instant::now();
         let mut found = Vec::new();
         for _ in 0..runs {
-            found = canvas.find();
+            found = find(&canvas);
         }
         let ms = start.elapsed().as_secs_f64() * 1000.0 / runs as f64;
         println!("find_codes 1920x1080 screenshot: {ms:.1} ms per image");
@@ -2129,7 +2022,7 @@ mod tests {
         photo.noise(40, &mut rng);
         let start = std::time::Instant::now();
         for _ in 0..runs {
-            found = photo.find();
+            found = find(&photo);
         }
         let ms = start.elapsed().as_secs_f64() * 1000.0 / runs as f64;
         println!("find_codes 1920x1080 noisy photo: {ms:.1} ms per image");

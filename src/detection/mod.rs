@@ -6,3 +6,5 @@ pub mod faces;
 pub mod layout;
 pub mod ocr;
 pub mod seals;
+#[cfg(test)]
+pub(crate) mod test_images;

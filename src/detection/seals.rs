@@ -435,92 +435,10 @@ fn in_text_row(ink: &InkMask, piece: &Piece, pieces: &[Piece]) -> bool {
 mod tests {
     use super::*;
 
-    /// Deterministic pseudo-random numbers (xorshift64*) for strokes and noise.
-    struct Rng(u64);
+    use crate::detection::test_images::{iou, Canvas, Rng};
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        /// Uniform in `lo..hi`.
-        fn range(&mut self, lo: i32, hi: i32) -> i32 {
-            lo + (self.next() % (hi - lo) as u64) as i32
-        }
-    }
-
-    /// An RGBA test image.
-    struct Canvas {
-        w: usize,
-        h: usize,
-        rgba: Vec<u8>,
-    }
-
-    impl Canvas {
-        fn new(w: usize, h: usize, colour: [u8; 3]) -> Canvas {
-            let mut rgba = Vec::with_capacity(w * h * 4);
-            for _ in 0..w * h {
-                rgba.extend_from_slice(&[colour[0], colour[1], colour[2], 255]);
-            }
-            Canvas { w, h, rgba }
-        }
-
-        /// Prints ink of `colour` with coverage `alpha` on whatever is there, the way ink
-        /// darkens paper (multiplied).
-        fn ink(&mut self, x: i32, y: i32, colour: [u8; 3], alpha: f32) {
-            if x < 0 || y < 0 || x as usize >= self.w || y as usize >= self.h {
-                return;
-            }
-            let i = (y as usize * self.w + x as usize) * 4;
-            for (value, &ink) in self.rgba[i..i + 3].iter_mut().zip(&colour) {
-                let paper = *value as f32;
-                let printed = paper * ink as f32 / 255.0;
-                *value = (paper + (printed - paper) * alpha.clamp(0.0, 1.0)) as u8;
-            }
-        }
-
-        fn fill_rect(&mut self, x: i32, y: i32, w: i32, h: i32, colour: [u8; 3]) {
-            for yy in y..y + h {
-                for xx in x..x + w {
-                    self.ink(xx, yy, colour, 1.0);
-                }
-            }
-        }
-
-        fn find(&self) -> Vec<FoundSeal> {
-            find_seals(&self.rgba, self.w as u32, self.h as u32)
-        }
-
-        fn noise(&mut self, amplitude: i32, rng: &mut Rng) {
-            for (i, v) in self.rgba.iter_mut().enumerate() {
-                if i % 4 != 3 {
-                    *v = (*v as i32 + rng.range(-amplitude, amplitude + 1)).clamp(0, 255) as u8;
-                }
-            }
-        }
-
-        fn blur(&mut self) {
-            let src = self.rgba.clone();
-            let (w, h) = (self.w as i32, self.h as i32);
-            for y in 0..h {
-                for x in 0..w {
-                    for c in 0..3 {
-                        let mut sum = 0u32;
-                        let mut n = 0u32;
-                        for yy in (y - 1).max(0)..=(y + 1).min(h - 1) {
-                            for xx in (x - 1).max(0)..=(x + 1).min(w - 1) {
-                                sum += src[((yy * w + xx) * 4) as usize + c] as u32;
-                                n += 1;
-                            }
-                        }
-                        self.rgba[((y * w + x) * 4) as usize + c] = (sum / n) as u8;
-                    }
-                }
-            }
-        }
+    fn find(canvas: &Canvas) -> Vec<FoundSeal> {
+        find_seals(&canvas.rgba, canvas.w as u32, canvas.h as u32)
     }
 
     const VERMILION: [u8; 3] = [225, 45, 35];
@@ -609,10 +527,10 @@ mod tests {
 
     /// A square seal (角印): a frame with a grid of characters inside.
     fn square_seal(canvas: &mut Canvas, x: i32, y: i32, side: i32, t: i32, rng: &mut Rng) -> Quad {
-        canvas.fill_rect(x, y, side, t, VERMILION);
-        canvas.fill_rect(x, y + side - t, side, t, VERMILION);
-        canvas.fill_rect(x, y + t, t, side - 2 * t, VERMILION);
-        canvas.fill_rect(x + side - t, y + t, t, side - 2 * t, VERMILION);
+        canvas.ink_rect(x, y, side, t, VERMILION);
+        canvas.ink_rect(x, y + side - t, side, t, VERMILION);
+        canvas.ink_rect(x, y + t, t, side - 2 * t, VERMILION);
+        canvas.ink_rect(x + side - t, y + t, t, side - 2 * t, VERMILION);
         let cell = (side - 2 * t - 8) / 2;
         for (i, j) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
             let (cx, cy) = (x + t + 3 + i * (cell + 2), y + t + 3 + j * (cell + 2));
@@ -649,14 +567,6 @@ mod tests {
         }
     }
 
-    /// Intersection over union of two upright boxes.
-    fn iou(a: &Quad, b: &Quad) -> f32 {
-        let ix = (a[2][0].min(b[2][0]) - a[0][0].max(b[0][0])).max(0.0);
-        let iy = (a[2][1].min(b[2][1]) - a[0][1].max(b[0][1])).max(0.0);
-        let area = |q: &Quad| (q[2][0] - q[0][0]) * (q[2][1] - q[0][1]);
-        ix * iy / (area(a) + area(b) - ix * iy)
-    }
-
     fn document(rng: &mut Rng) -> Canvas {
         let mut canvas = Canvas::new(1000, 700, [252, 252, 250]);
         text_lines(&mut canvas, [40, 40], 900, 12, 18, BLACK, rng);
@@ -678,7 +588,7 @@ mod tests {
             },
             &mut rng,
         );
-        let found = canvas.find();
+        let found = find(&canvas);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             iou(&found[0].quad, &truth) >= 0.7,
@@ -704,7 +614,7 @@ mod tests {
             },
             &mut rng,
         );
-        let found = canvas.find();
+        let found = find(&canvas);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             iou(&found[0].quad, &truth) >= 0.7,
@@ -718,7 +628,7 @@ mod tests {
         let mut rng = Rng(3);
         let mut canvas = document(&mut rng);
         let truth = square_seal(&mut canvas, 780, 500, 90, 5, &mut rng);
-        let found = canvas.find();
+        let found = find(&canvas);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             iou(&found[0].quad, &truth) >= 0.7,
@@ -735,9 +645,9 @@ mod tests {
         let mut truths = Vec::new();
         for i in 0..3 {
             let x = 640 + i * 70;
-            canvas.fill_rect(x, 500, 70, 1, BLACK);
-            canvas.fill_rect(x, 570, 70, 1, BLACK);
-            canvas.fill_rect(x, 500, 1, 70, BLACK);
+            canvas.ink_rect(x, 500, 70, 1, BLACK);
+            canvas.ink_rect(x, 570, 70, 1, BLACK);
+            canvas.ink_rect(x, 500, 1, 70, BLACK);
             truths.push(round_seal(
                 &mut canvas,
                 [x as f32 + 35.0, 535.0],
@@ -750,7 +660,7 @@ mod tests {
                 &mut rng,
             ));
         }
-        let found = canvas.find();
+        let found = find(&canvas);
         assert_eq!(found.len(), 3, "{found:?}");
         for truth in &truths {
             assert!(
@@ -778,9 +688,9 @@ mod tests {
             alpha: 0.75,
         };
         let truth = round_seal(&mut canvas, [640.0, 420.0], 40.0, 3.0, faded, &mut rng);
-        canvas.blur();
+        canvas.blur(1);
         canvas.noise(8, &mut rng);
-        let found = canvas.find();
+        let found = find(&canvas);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             iou(&found[0].quad, &truth) >= 0.7,
@@ -798,22 +708,22 @@ mod tests {
         text_lines(&mut canvas, [60, 500], 600, 1, 24, VERMILION, &mut rng);
         for i in 0..4 {
             let x = 720 + i * 30;
-            canvas.fill_rect(x, 560, 24, 2, VERMILION);
-            canvas.fill_rect(x, 582, 24, 2, VERMILION);
-            canvas.fill_rect(x, 560, 2, 24, VERMILION);
-            canvas.fill_rect(x + 22, 560, 2, 24, VERMILION);
-            canvas.fill_rect(x + 8, 566, 8, 2, VERMILION);
-            canvas.fill_rect(x + 11, 566, 2, 12, VERMILION);
+            canvas.ink_rect(x, 560, 24, 2, VERMILION);
+            canvas.ink_rect(x, 582, 24, 2, VERMILION);
+            canvas.ink_rect(x, 560, 2, 24, VERMILION);
+            canvas.ink_rect(x + 22, 560, 2, 24, VERMILION);
+            canvas.ink_rect(x + 8, 566, 8, 2, VERMILION);
+            canvas.ink_rect(x + 11, 566, 2, 12, VERMILION);
         }
         for i in 0..5 {
             let y = 300 + i * 30;
-            canvas.fill_rect(950, y, 22, 2, VERMILION);
-            canvas.fill_rect(950, y + 20, 22, 2, VERMILION);
-            canvas.fill_rect(950, y, 2, 22, VERMILION);
-            canvas.fill_rect(970, y, 2, 22, VERMILION);
-            canvas.fill_rect(957, y + 8, 8, 6, VERMILION);
+            canvas.ink_rect(950, y, 22, 2, VERMILION);
+            canvas.ink_rect(950, y + 20, 22, 2, VERMILION);
+            canvas.ink_rect(950, y, 2, 22, VERMILION);
+            canvas.ink_rect(970, y, 2, 22, VERMILION);
+            canvas.ink_rect(957, y + 8, 8, 6, VERMILION);
         }
-        let found = canvas.find();
+        let found = find(&canvas);
         assert!(found.is_empty(), "{found:?}");
     }
 
@@ -823,8 +733,8 @@ mod tests {
         let mut canvas = Canvas::new(1280, 720, [255, 255, 255]);
         text_lines(&mut canvas, [40, 40], 800, 6, 16, BLACK, &mut rng);
         // A wide button and a square icon button, solid red with white marks on them.
-        canvas.fill_rect(900, 400, 160, 48, [220, 38, 38]);
-        canvas.fill_rect(900, 500, 56, 56, [220, 38, 38]);
+        canvas.ink_rect(900, 400, 160, 48, [220, 38, 38]);
+        canvas.ink_rect(900, 500, 56, 56, [220, 38, 38]);
         let mut white = |x: usize, y: usize, w: usize, h: usize| {
             for yy in y..y + h {
                 for xx in x..x + w {
@@ -854,7 +764,7 @@ mod tests {
             },
             &mut rng,
         );
-        let found = canvas.find();
+        let found = find(&canvas);
         assert!(found.is_empty(), "{found:?}");
     }
 
@@ -886,9 +796,9 @@ mod tests {
         assert!(find_seals(&[255; 8], 50, 50).is_empty(), "short buffer");
         assert!(find_seals(&[], u32::MAX, 3).is_empty());
         let red = Canvas::new(300, 200, VERMILION);
-        assert!(red.find().is_empty(), "all red");
+        assert!(find(&red).is_empty(), "all red");
         let white = Canvas::new(300, 200, [255, 255, 255]);
-        assert!(white.find().is_empty());
+        assert!(find(&white).is_empty());
     }
 
     #[test]
@@ -906,7 +816,7 @@ mod tests {
             },
             &mut rng,
         );
-        let found = canvas.find();
+        let found = find(&canvas);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             iou(&found[0].quad, &truth) >= 0.7,
@@ -957,7 +867,7 @@ mod tests {
         let start = std::time::Instant::now();
         let mut found = Vec::new();
         for _ in 0..runs {
-            found = canvas.find();
+            found = find(&canvas);
         }
         let ms = start.elapsed().as_secs_f64() * 1000.0 / runs as f64;
         println!("find_seals 1920x1080: {ms:.1} ms per image");
