@@ -84,6 +84,25 @@ fn covered(b: [f64; 4], regions: &[serde_json::Value]) -> bool {
     })
 }
 
+/// Runs `kuronuri video` over `dir/frames` at 30 fps; its result.
+fn scan_frames(dir: &Path) -> serde_json::Value {
+    let out = dir.join("video.json");
+    let status = Command::new(BIN)
+        .args([
+            "video",
+            dir.join("frames").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--fps",
+            "30",
+        ])
+        .env("KURONURI_MODELS", common::models_dir())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+}
+
 #[test]
 fn a_scrolled_table_stays_covered_in_every_frame() {
     let dir = std::env::temp_dir().join(format!("kuronuri-video-{}", std::process::id()));
@@ -130,24 +149,7 @@ fn a_scrolled_table_stays_covered_in_every_frame() {
         )
         .unwrap();
     }
-    let out = dir.join("video.json");
-    let status = Command::new(BIN)
-        .args([
-            "video",
-            dir.join("frames").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--fps",
-            "30",
-        ])
-        .env(
-            "KURONURI_MODELS",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models"),
-        )
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let result = scan_frames(&dir);
     assert_eq!(result["frame_count"], frames);
     let keys: Vec<u32> = result["keys"]
         .as_array()
@@ -281,21 +283,7 @@ fn a_walking_face_stays_covered_between_the_frames_read() {
         )
         .unwrap();
     }
-    let out = dir.join("video.json");
-    let status = Command::new(BIN)
-        .args([
-            "video",
-            dir.join("frames").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--fps",
-            "30",
-        ])
-        .env("KURONURI_MODELS", common::models_dir())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let result = scan_frames(&dir);
     let read = result["keys"].as_array().unwrap().len();
     assert!(
         read < 10,

@@ -85,3 +85,13 @@ export function serverAndBrowser(before, after) {
   });
   return env;
 }
+
+/** A new tab on the page, once its models are loaded; `errors` collects the page's errors. */
+export async function readyPage(env) {
+  const page = await env.browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(env.server.url);
+  await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
+  return { page, errors };
+}

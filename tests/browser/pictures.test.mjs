@@ -7,19 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { OUT, ROOT, serverAndBrowser, shared } from './harness.mjs';
+import { OUT, ROOT, readyPage, serverAndBrowser, shared } from './harness.mjs';
 import { readPng } from './images.mjs';
 
 const env = serverAndBrowser(before, after);
 
-async function openPage() {
-  const page = await env.browser.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(env.server.url);
-  await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
-  return { page, errors };
-}
+const openPage = () => readyPage(env);
 
 const iou = (a, b) => {
   const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));

@@ -7,20 +7,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { OUT, serverAndBrowser, shared } from './harness.mjs';
+import { OUT, readyPage, serverAndBrowser, shared } from './harness.mjs';
 import { readPng } from './images.mjs';
 
 const FIXTURE = 'eval/dev/dev_0033_kvForm.png';
 const env = serverAndBrowser(before, after);
 
-async function openPage() {
-  const page = await env.browser.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(env.server.url);
-  await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
-  return { page, errors };
-}
+const openPage = () => readyPage(env);
 
 const centre = (quad) => [quad.reduce((s, p) => s + p[0], 0) / 4, quad.reduce((s, p) => s + p[1], 0) / 4];
 const inBox = ([x, y], quad, m = 0) => x >= Math.min(...quad.map((p) => p[0])) - m && x <= Math.max(...quad.map((p) => p[0])) + m
