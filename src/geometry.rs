@@ -99,6 +99,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn blobs_join_along_sides_and_at_corners_when_asked() {
+        // Two cells touching at a corner, and a separate bar.
+        #[rustfmt::skip]
+        let mask = [
+            true,  false, false, true,
+            false, true,  false, true,
+            false, false, false, true,
+        ];
+        let four = blobs(&mask, 4, 3, false);
+        assert_eq!(four.len(), 3);
+        assert_eq!(
+            four[1],
+            Blob {
+                x0: 3,
+                y0: 0,
+                x1: 3,
+                y1: 2,
+                cells: 3
+            }
+        );
+        let eight = blobs(&mask, 4, 3, true);
+        assert_eq!(eight.len(), 2);
+        assert_eq!(
+            eight[0],
+            Blob {
+                x0: 0,
+                y0: 0,
+                x1: 1,
+                y1: 1,
+                cells: 2
+            }
+        );
+        assert!(blobs(&[], 0, 0, true).is_empty());
+    }
+
+    #[test]
     fn min_area_rect_of_a_rotated_rectangle_is_itself() {
         let (c, s) = (0.3f64.cos(), 0.3f64.sin());
         let pts: Vec<[f64; 2]> = [
@@ -118,4 +154,57 @@ mod tests {
             "{long} × {short}"
         );
     }
+}
+
+/// A connected group of true cells of a grid: its bounding box (inclusive) and how many cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Blob {
+    pub x0: usize,
+    pub y0: usize,
+    pub x1: usize,
+    pub y1: usize,
+    pub cells: usize,
+}
+
+/// The connected groups of true cells of a `width × height` mask, in the order their first
+/// cell comes in the mask. `diagonal`: cells touching at a corner connect (8 neighbours), else
+/// only along sides (4).
+pub fn blobs(mask: &[bool], width: usize, height: usize, diagonal: bool) -> Vec<Blob> {
+    let mut seen = vec![false; mask.len()];
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..mask.len().min(width * height) {
+        if !mask[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut b = Blob {
+            x0: usize::MAX,
+            y0: usize::MAX,
+            x1: 0,
+            y1: 0,
+            cells: 0,
+        };
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % width, i / width);
+            b.cells += 1;
+            b.x0 = b.x0.min(x);
+            b.y0 = b.y0.min(y);
+            b.x1 = b.x1.max(x);
+            b.y1 = b.y1.max(y);
+            for ny in y.saturating_sub(1)..=(y + 1).min(height - 1) {
+                for nx in x.saturating_sub(1)..=(x + 1).min(width - 1) {
+                    let j = ny * width + nx;
+                    let side = nx == x || ny == y;
+                    if (side || diagonal) && mask[j] && !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        out.push(b);
+    }
+    out
 }

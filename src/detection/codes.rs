@@ -1034,38 +1034,13 @@ fn box3(values: &[u32], cw: usize, ch: usize) -> Vec<u32> {
 /// Bounding boxes `(col0, row0, col1, row1)` of the 8-connected groups of true cells, the
 /// largest 200 first.
 fn cell_components(cells: &[bool], cw: usize, ch: usize) -> Vec<(usize, usize, usize, usize)> {
-    let mut seen = vec![false; cells.len()];
-    let mut boxes = Vec::new();
-    let mut stack = Vec::new();
-    for start in 0..cells.len() {
-        if !cells[start] || seen[start] {
-            continue;
-        }
-        seen[start] = true;
-        stack.push(start);
-        let (mut c0, mut r0, mut c1, mut r1) = (usize::MAX, usize::MAX, 0, 0);
-        let mut count = 0usize;
-        while let Some(i) = stack.pop() {
-            let (x, y) = (i % cw, i / cw);
-            count += 1;
-            c0 = c0.min(x);
-            c1 = c1.max(x);
-            r0 = r0.min(y);
-            r1 = r1.max(y);
-            for ny in y.saturating_sub(1)..=(y + 1).min(ch - 1) {
-                for nx in x.saturating_sub(1)..=(x + 1).min(cw - 1) {
-                    let j = ny * cw + nx;
-                    if cells[j] && !seen[j] {
-                        seen[j] = true;
-                        stack.push(j);
-                    }
-                }
-            }
-        }
-        boxes.push((count, (c0, r0, c1, r1)));
-    }
-    boxes.sort_by_key(|b| std::cmp::Reverse(b.0));
-    boxes.into_iter().take(200).map(|(_, b)| b).collect()
+    let mut boxes = crate::geometry::blobs(cells, cw, ch, true);
+    boxes.sort_by_key(|b| std::cmp::Reverse(b.cells));
+    boxes
+        .into_iter()
+        .take(200)
+        .map(|b| (b.x0, b.y0, b.x1, b.y1))
+        .collect()
 }
 
 /// A transition along a scanline: position (the first pixel of the new run) and whether it

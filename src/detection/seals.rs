@@ -229,46 +229,14 @@ impl InkMask {
                 }
             }
         }
-        let mut seen = vec![false; w * h];
-        let mut stack = Vec::new();
         let mut pieces = Vec::new();
-        for start in 0..w * h {
-            if !grown[start] || seen[start] {
-                continue;
-            }
-            seen[start] = true;
-            stack.push(start);
-            let mut piece = Piece {
-                x0: usize::MAX,
-                y0: usize::MAX,
-                x1: 0,
-                y1: 0,
+        for blob in crate::geometry::blobs(&grown, w, h, false) {
+            let piece = Piece {
+                x0: blob.x0,
+                y0: blob.y0,
+                x1: blob.x1,
+                y1: blob.y1,
             };
-            while let Some(i) = stack.pop() {
-                let (x, y) = (i % w, i / w);
-                piece.x0 = piece.x0.min(x);
-                piece.x1 = piece.x1.max(x);
-                piece.y0 = piece.y0.min(y);
-                piece.y1 = piece.y1.max(y);
-                let mut visit = |j: usize| {
-                    if grown[j] && !seen[j] {
-                        seen[j] = true;
-                        stack.push(j);
-                    }
-                };
-                if x > 0 {
-                    visit(i - 1);
-                }
-                if x + 1 < w {
-                    visit(i + 1);
-                }
-                if y > 0 {
-                    visit(i - w);
-                }
-                if y + 1 < h {
-                    visit(i + w);
-                }
-            }
             // The dilation widened the box by up to REACH on each side: take it back to the
             // ink itself.
             let piece = self.tighten(piece);

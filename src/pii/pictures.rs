@@ -467,49 +467,16 @@ fn photo_blocks(image: &Image, lines: &[TextLine]) -> Vec<(Quad, f32)> {
         }
     }
     // Connected groups of differing cells (4-neighbours), as boxes with their cell counts.
-    let mut seen = vec![false; w * h];
-    let mut groups: Vec<Group> = Vec::new();
-    for start in 0..w * h {
-        if !differs[start] || seen[start] {
-            continue;
-        }
-        let mut stack = vec![start];
-        seen[start] = true;
-        let mut g = Group {
-            x0: w,
-            y0: h,
-            x1: 0,
-            y1: 0,
-            cells: 0,
-        };
-        while let Some(i) = stack.pop() {
-            let (x, y) = (i % w, i / w);
-            g.cells += 1;
-            g.x0 = g.x0.min(x);
-            g.y0 = g.y0.min(y);
-            g.x1 = g.x1.max(x + 1);
-            g.y1 = g.y1.max(y + 1);
-            let mut push = |j: usize| {
-                if differs[j] && !seen[j] {
-                    seen[j] = true;
-                    stack.push(j);
-                }
-            };
-            if x > 0 {
-                push(i - 1);
-            }
-            if x + 1 < w {
-                push(i + 1);
-            }
-            if y > 0 {
-                push(i - w);
-            }
-            if y + 1 < h {
-                push(i + w);
-            }
-        }
-        groups.push(g);
-    }
+    let mut groups: Vec<Group> = crate::geometry::blobs(&differs, w, h, false)
+        .into_iter()
+        .map(|b| Group {
+            x0: b.x0,
+            y0: b.y0,
+            x1: b.x1 + 1,
+            y1: b.y1 + 1,
+            cells: b.cells,
+        })
+        .collect();
     // The page around the cards (touching the image's edge) is not a photo; the parts of one
     // photo (background, face, clothes) may be apart where a part is close to the card's
     // colour: groups whose boxes touch (within 2 cells) are taken together.
