@@ -1270,7 +1270,7 @@ fn quad_area(quad: &Quad) -> f32 {
 }
 
 /// Whether a point lies inside a convex quad, whichever way round its corners go.
-fn point_in_quad(p: [f32; 2], quad: &Quad) -> bool {
+pub(crate) fn point_in_quad(p: [f32; 2], quad: &Quad) -> bool {
     let mut sign = 0.0f32;
     for i in 0..4 {
         let (a, b) = (quad[i], quad[(i + 1) % 4]);

@@ -2,6 +2,7 @@
 //! random source, an RGBA canvas to draw on, blur and noise as a phone photo adds them, and the
 //! overlap of two quads.
 
+use crate::detection::codes::point_in_quad;
 use crate::detection::ocr::Quad;
 
 /// Deterministic pseudo-random numbers (xorshift64*) for clutter, strokes and noise.
@@ -115,22 +116,6 @@ impl Canvas {
     }
 }
 
-/// Whether a point lies inside a convex quad, whichever way round its corners go.
-fn inside(p: [f32; 2], quad: &Quad) -> bool {
-    let mut sign = 0.0f32;
-    for i in 0..4 {
-        let (a, b) = (quad[i], quad[(i + 1) % 4]);
-        let cross = (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]);
-        if cross != 0.0 {
-            if sign != 0.0 && cross.signum() != sign {
-                return false;
-            }
-            sign = cross.signum();
-        }
-    }
-    true
-}
-
 /// Intersection over union of two convex quads, measured on a quarter-pixel grid.
 pub fn iou(a: &Quad, b: &Quad) -> f32 {
     let all: Vec<[f32; 2]> = a.iter().chain(b.iter()).copied().collect();
@@ -143,7 +128,7 @@ pub fn iou(a: &Quad, b: &Quad) -> f32 {
     while y < y1 {
         let mut x = x0;
         while x < x1 {
-            let (ia, ib) = (inside([x, y], a), inside([x, y], b));
+            let (ia, ib) = (point_in_quad([x, y], a), point_in_quad([x, y], b));
             both += (ia && ib) as u32;
             either += (ia || ib) as u32;
             x += 0.25;
