@@ -661,22 +661,7 @@ mod tests {
     #[test]
     fn a_my_number_in_the_text_stands_for_an_unread_title() {
         let (image, mut lines) = card();
-        lines[0].text = "個人番号 1383 1190 4169".into();
-        lines[0].chars = lines[0]
-            .text
-            .chars()
-            .enumerate()
-            .map(|(i, c)| OcrChar {
-                text: c.to_string(),
-                quad: [
-                    [66.0 + i as f32 * 12.0, 60.0],
-                    [78.0 + i as f32 * 12.0, 60.0],
-                    [78.0 + i as f32 * 12.0, 84.0],
-                    [66.0 + i as f32 * 12.0, 84.0],
-                ],
-                confidence: 0.99,
-            })
-            .collect();
+        lines[0] = spread("個人番号 1383 1190 4169", 66.0, 60.0, 330.0, 84.0);
         let ocr = OcrResult {
             width: image.width,
             height: image.height,
