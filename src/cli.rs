@@ -177,15 +177,15 @@ fn redact(args: &[String]) -> Result<(), Failure> {
     let bytes = std::fs::read(&input)
         .map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
     let image = crate::imaging::decode(&bytes)?;
-    let findings = if scanning {
+    let (findings, documents) = if scanning {
         let dir = models_dir(models);
         let engine = crate::detection::ocr::Ocr::load_dir(&dir)?;
         let ocr = engine.read(&image, &mut |_, _| {})?;
         let mut findings = crate::pii::scan(&ocr, &policy);
         findings.extend(scan_pictures(&image, &ocr, &dir, &mut None, &policy)?);
-        findings
+        (findings, crate::pii::pictures::id_documents(&image, &ocr))
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let text_regions: Vec<Region> = findings.iter().map(crate::finding_region).collect();
     let (width, height) = (image.width, image.height);
@@ -197,7 +197,10 @@ fn redact(args: &[String]) -> Result<(), Failure> {
     )?;
     write_atomically(&output, &masked)?;
     if let Some(report) = report {
-        write_atomically(&report, &report_json(&input, width, height, &findings)?)?;
+        write_atomically(
+            &report,
+            &report_json(&input, width, height, &findings, &documents)?,
+        )?;
     }
     if scanning {
         eprintln!(
@@ -214,19 +217,21 @@ fn redact(args: &[String]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The JSON a scan writes for one image.
+/// The JSON a scan writes for one image: its findings and the identity documents it shows.
 fn report_json(
     input: &Path,
     width: u32,
     height: u32,
     findings: &[crate::pii::Finding],
+    documents: &[crate::pii::pictures::DocumentSeen],
 ) -> Result<Vec<u8>, Error> {
     let file = input
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let value =
-        serde_json::json!({ "file": file, "width": width, "height": height, "findings": findings });
+    let value = serde_json::json!({
+        "file": file, "width": width, "height": height, "findings": findings, "documents": documents
+    });
     serde_json::to_vec_pretty(&value).map_err(|e| Error::Io(e.to_string()))
 }
 
@@ -295,7 +300,11 @@ fn scan(args: &[String]) -> Result<(), Failure> {
                     out.display()
                 )));
             }
-            write_atomically(&out, &report_json(input, ocr.width, ocr.height, &findings)?)?;
+            let documents = crate::pii::pictures::id_documents(&image, &ocr);
+            write_atomically(
+                &out,
+                &report_json(input, ocr.width, ocr.height, &findings, &documents)?,
+            )?;
             Ok(findings.len())
         })();
         match result {

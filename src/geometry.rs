@@ -116,7 +116,8 @@ mod tests {
                 y0: 0,
                 x1: 3,
                 y1: 2,
-                cells: 3
+                cells: 3,
+                first: 3
             }
         );
         let eight = blobs(&mask, 4, 3, true);
@@ -128,7 +129,8 @@ mod tests {
                 y0: 0,
                 x1: 1,
                 y1: 1,
-                cells: 2
+                cells: 2,
+                first: 0
             }
         );
         assert!(blobs(&[], 0, 0, true).is_empty());
@@ -164,6 +166,8 @@ pub struct Blob {
     pub x1: usize,
     pub y1: usize,
     pub cells: usize,
+    /// Index of its first cell in the mask (its top row's leftmost).
+    pub first: usize,
 }
 
 /// The connected groups of true cells of a `width × height` mask, in the order their first
@@ -185,6 +189,7 @@ pub fn blobs(mask: &[bool], width: usize, height: usize, diagonal: bool) -> Vec<
             x1: 0,
             y1: 0,
             cells: 0,
+            first: start,
         };
         while let Some(i) = stack.pop() {
             let (x, y) = (i % width, i / width);

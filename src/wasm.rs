@@ -241,7 +241,8 @@ impl PictureEngine {
     /// The findings that are not text in an image (`rgba`, `width × height`) whose text was
     /// read as `ocr` (JSON, as `OcrEngine` gives it), under `policy` (JSON): faces and the
     /// holder's photo on ID cards, codes, seals. Returns JSON `{findings, documents, timings}`:
-    /// `documents` names the identity documents the page shows (`my_number_card`,
+    /// `documents` lists the identity documents the page shows (`{kind: "my_number_card",
+    /// side: "back", quad}`: see [`crate::pii::pictures::DocumentSeen`]; kinds `my_number_card`,
     /// `drivers_licence`, `insurance_card`, `residence_card`, `passport`).
     pub fn scan(
         &self,
@@ -263,7 +264,7 @@ impl PictureEngine {
             .detect(&image, &crate::detection::faces::FaceOptions::default())
             .map_err(to_js)?;
         let findings = crate::pii::pictures::scan_pictures(&image, &ocr, &faces, &policy);
-        let documents = crate::pii::pictures::id_documents(&ocr);
+        let documents = crate::pii::pictures::id_documents(&image, &ocr);
         to_json(
             &serde_json::json!({ "findings": findings, "documents": documents, "timings": timings }),
         )

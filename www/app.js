@@ -90,6 +90,16 @@ function showFindings() {
     p.append(title);
     marks.push(p);
   }
+  // The outlines of the identity cards found, under the findings (not a finding: nothing to
+  // toggle; the name says what the card is).
+  for (const d of state.documents ?? []) {
+    if (!d.quad) continue;
+    const p = polygon(d.quad, 'document');
+    const title = document.createElementNS(SVG, 'title');
+    title.textContent = t(`doc_${d.kind}`) + (d.side ? t(`side_${d.side}`) : '');
+    p.append(title);
+    marks.unshift(p);
+  }
   ui.marks.replaceChildren(...marks);
   const groups = groupedList(state.findings, {
     order: state.categories.map((c) => c.id),
@@ -128,9 +138,13 @@ function summarise() {
   const s = state.scanSeconds;
   ui.summary.textContent = state.findings.length ? t('scan_done', { n: state.findings.length, on, s }) : t('scan_none', { s });
   // Identity documents recognised; an insurance card suggests its own preset.
+  // Each is {kind, side, quad}: the side is told for the My Number card, whose back shows the
+  // 個人番号.
   const docs = state.documents ?? [];
-  if (docs.length) ui.summary.textContent += ` ${t('documents_seen', { list: docs.map((d) => t(`doc_${d}`)).join(language() === 'ja' ? '、' : ', ') })}`;
-  if (docs.includes('insurance_card') && state.preset !== 'insurance_copy') ui.summary.textContent += ` ${t('insurance_hint')}`;
+  const named = (d) => t(`doc_${d.kind}`) + (d.side ? t(`side_${d.side}`) : '');
+  if (docs.length) ui.summary.textContent += ` ${t('documents_seen', { list: docs.map(named).join(language() === 'ja' ? '、' : ', ') })}`;
+  if (docs.some((d) => d.kind === 'insurance_card') && state.preset !== 'insurance_copy') ui.summary.textContent += ` ${t('insurance_hint')}`;
+  if (docs.some((d) => d.kind === 'my_number_card' && d.side === 'back')) ui.summary.textContent += ` ${t('my_number_back_hint')}`;
 }
 
 function focusFinding(id, yes) {

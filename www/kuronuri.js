@@ -365,7 +365,7 @@ export class Kuronuri {
   /**
    * Findings that are not text in decoded pixels whose text was read as `ocr`: faces (face
    * model), the holder's photo on ID cards, QR codes/barcodes, seals. Returns `{findings,
-   * documents, timings}`; `documents` names the identity documents shown (`insurance_card`…).
+   * documents, timings}`; `documents` lists the identity documents shown as `{kind, side, quad}` (`insurance_card`, `my_number_card` with side `front`/`back`…; `quad` is the card's outline or null).
    */
   async scanPictures({ width, height, rgba }, ocr, { policy = {} } = {}) {
     return this.#call('pictures', { rgba, width, height, ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy });

@@ -1,6 +1,7 @@
-//! Finding things in pixels: faces ([`faces`]), reading text ([`ocr`]), where that text sits ([`layout`]), QR
+//! Finding things in pixels: faces ([`faces`]), card outlines ([`cards`]), reading text ([`ocr`]), where that text sits ([`layout`]), QR
 //! codes and barcodes ([`codes`]) and red seal impressions ([`seals`]).
 
+pub mod cards;
 pub mod codes;
 pub mod faces;
 pub mod layout;

@@ -106,6 +106,21 @@ impl Canvas {
         }
     }
 
+    /// Paints every pixel whose centre lies in a convex quad.
+    pub fn fill_quad(&mut self, quad: &Quad, colour: [u8; 3]) {
+        let y0 = quad.iter().map(|p| p[1]).fold(f32::MAX, f32::min).max(0.0) as i32;
+        let y1 = quad.iter().map(|p| p[1]).fold(f32::MIN, f32::max).ceil() as i32;
+        let x0 = quad.iter().map(|p| p[0]).fold(f32::MAX, f32::min).max(0.0) as i32;
+        let x1 = quad.iter().map(|p| p[0]).fold(f32::MIN, f32::max).ceil() as i32;
+        for y in y0..y1 {
+            for x in x0..x1 {
+                if point_in_quad([x as f32 + 0.5, y as f32 + 0.5], quad) {
+                    self.set(x, y, colour);
+                }
+            }
+        }
+    }
+
     /// Adds uniform noise of ±`amplitude` to every channel.
     pub fn noise(&mut self, amplitude: i32, rng: &mut Rng) {
         for (i, v) in self.rgba.iter_mut().enumerate() {

@@ -11,11 +11,12 @@
 //!   known before it is read, and a member or patient card's code identifies its holder.
 //! - Red seal impressions ([`crate::detection::seals`]) are `may` (a surname in a stamp).
 
-use crate::detection::codes::{find_codes, CodeKind};
+use crate::detection::cards::find_cards;
+use crate::detection::codes::{find_codes, point_in_quad, CodeKind};
 use crate::detection::faces::Face;
 use crate::detection::ocr::{OcrResult, Quad, TextLine};
 use crate::detection::seals::find_seals;
-use crate::imaging::Image;
+use crate::imaging::{Cells, Image};
 use crate::pii::{Category, Finding, Policy, Tier};
 
 /// Titles printed on identity documents that carry the holder's photo.
@@ -43,12 +44,12 @@ pub const ID_CARD_TITLES: &[&str] = &[
     "IDCARD",
 ];
 
-/// Identity documents a page shows, by their printed titles and the numbers the text rules
-/// find on it.
+/// Kinds of identity documents, named by their printed titles and the numbers the text rules
+/// find on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdDocument {
-    /// 個人番号カード, front (title) or back (個人番号 and a valid My Number).
+    /// 個人番号カード (front: title, address; back: 個人番号 and a valid My Number).
     MyNumberCard,
     DriversLicence,
     /// 健康保険証 / 資格確認書.
@@ -57,48 +58,171 @@ pub enum IdDocument {
     Passport,
 }
 
-/// The identity documents on the page (each kind once), for the person reviewing: a page that
-/// shows an insurance card can be masked with the 保険証のコピー preset.
-pub fn id_documents(ocr: &OcrResult) -> Vec<IdDocument> {
-    let mut out = Vec::new();
+/// Which side of a card is shown. Only told for the My Number card, whose back carries the
+/// 個人番号 (which only those the law allows may copy) and whose front does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Front,
+    Back,
+}
+
+/// An identity document shown in the picture: its kind, the side when it can be told, and
+/// the card's outline when one was found ([`find_cards`]); without an outline the document
+/// was recognised from the page's text as a whole.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DocumentSeen {
+    pub kind: IdDocument,
+    pub side: Option<Side>,
+    pub quad: Option<Quad>,
+}
+
+/// Words that name each kind of document (folded as [`fold`] does).
+const DOCUMENT_WORDS: &[(&[&str], IdDocument)] = &[
+    (
+        &["個人番号カード", "マイナンバーカード", "通知カード"],
+        IdDocument::MyNumberCard,
+    ),
+    (
+        &["運転免許証", "DRIVERLICENSE", "DRIVER'SLICENSE"],
+        IdDocument::DriversLicence,
+    ),
+    (
+        &["被保険者証", "資格確認書", "保険証", "保険者番号"],
+        IdDocument::InsuranceCard,
+    ),
+    (
+        &["在留カード", "特別永住者証明書", "RESIDENCECARD"],
+        IdDocument::ResidenceCard,
+    ),
+    (&["旅券", "PASSPORT"], IdDocument::Passport),
+];
+
+/// The identity documents in the picture, for the person reviewing (a page that shows an
+/// insurance card can be masked with the 保険証のコピー preset; the back of a My Number card
+/// shows the 個人番号). Cards are looked for by their outlines; each card's kind and side come
+/// from the text inside it. Text outside every card names documents without an outline.
+pub fn id_documents(image: &Image, ocr: &OcrResult) -> Vec<DocumentSeen> {
+    let findings = crate::pii::scan(ocr, &Policy::default());
+    let centre = |q: &Quad| {
+        q.iter()
+            .fold([0.0; 2], |c, p| [c[0] + p[0] / 4.0, c[1] + p[1] / 4.0])
+    };
+    let mut out: Vec<DocumentSeen> = Vec::new();
+    let mut used_lines = vec![false; ocr.lines.len()];
+    let mut used_findings = vec![false; findings.len()];
+    for card in find_cards(&image.rgba, image.width, image.height) {
+        let inside = |q: &Quad| point_in_quad(centre(q), &card.quad);
+        let lines: Vec<usize> = (0..ocr.lines.len())
+            .filter(|&i| inside(&ocr.lines[i].quad))
+            .collect();
+        let found: Vec<usize> = (0..findings.len())
+            .filter(|&i| inside(&findings[i].quad))
+            .collect();
+        let texts: Vec<&str> = lines.iter().map(|&i| ocr.lines[i].text.as_str()).collect();
+        let numbers: Vec<&Finding> = found.iter().map(|&i| &findings[i]).collect();
+        let kinds = documents_in(&texts, &numbers, true);
+        if kinds.is_empty() {
+            continue;
+        }
+        lines.iter().for_each(|&i| used_lines[i] = true);
+        found.iter().for_each(|&i| used_findings[i] = true);
+        for (kind, side) in kinds {
+            out.push(DocumentSeen {
+                kind,
+                side,
+                quad: Some(card.quad),
+            });
+        }
+    }
+    let texts: Vec<&str> = (0..ocr.lines.len())
+        .filter(|&i| !used_lines[i])
+        .map(|i| ocr.lines[i].text.as_str())
+        .collect();
+    let numbers: Vec<&Finding> = (0..findings.len())
+        .filter(|&i| !used_findings[i])
+        .map(|i| &findings[i])
+        .collect();
+    for (kind, side) in documents_in(&texts, &numbers, false) {
+        // A kind already seen on a card is not named again without one, unless this is the
+        // My Number card's other side.
+        if !out
+            .iter()
+            .any(|d| d.kind == kind && (d.side == side || side.is_none()))
+        {
+            out.push(DocumentSeen {
+                kind,
+                side,
+                quad: None,
+            });
+        }
+    }
+    out
+}
+
+/// The documents (each kind once; the My Number card once per side shown) that a set of text
+/// lines and the text rules' findings among them name. `on_card`: the text lies on one card's
+/// outline, where a valid My Number means the card's back (elsewhere, a list of employees'
+/// numbers is not a card: the card is then named only by its title).
+fn documents_in(
+    texts: &[&str],
+    findings: &[&Finding],
+    on_card: bool,
+) -> Vec<(IdDocument, Option<Side>)> {
+    let folded: Vec<String> = texts.iter().map(|t| fold(t)).collect();
+    let mut kinds: Vec<IdDocument> = Vec::new();
     let mut add = |d: IdDocument| {
-        if !out.contains(&d) {
-            out.push(d);
+        if !kinds.contains(&d) {
+            kinds.push(d);
         }
     };
-    for line in &ocr.lines {
-        let folded = fold(&line.text);
-        for (words, d) in [
-            (
-                &["個人番号カード", "マイナンバーカード", "通知カード"][..],
-                IdDocument::MyNumberCard,
-            ),
-            (
-                &["運転免許証", "DRIVERLICENSE", "DRIVER'SLICENSE"][..],
-                IdDocument::DriversLicence,
-            ),
-            (
-                &["被保険者証", "資格確認書", "保険証", "保険者番号"][..],
-                IdDocument::InsuranceCard,
-            ),
-            (
-                &["在留カード", "特別永住者証明書", "RESIDENCECARD"][..],
-                IdDocument::ResidenceCard,
-            ),
-            (&["旅券", "PASSPORT"][..], IdDocument::Passport),
-        ] {
-            if words.iter().any(|w| folded.contains(&fold(w))) {
-                add(d);
+    for line in &folded {
+        for (words, d) in DOCUMENT_WORDS {
+            if words.iter().any(|w| names(line, &fold(w))) {
+                add(*d);
             }
         }
     }
-    for f in crate::pii::scan(ocr, &Policy::default()) {
+    let my_number = findings
+        .iter()
+        .any(|f| f.category == Category::MyNumber && f.reason.contains("check digit"));
+    for f in findings {
         match f.category {
-            Category::MyNumber if f.reason.contains("check digit") => add(IdDocument::MyNumberCard),
+            Category::MyNumber if on_card && f.reason.contains("check digit") => {
+                add(IdDocument::MyNumberCard)
+            }
             Category::DriversLicense => add(IdDocument::DriversLicence),
             Category::ResidenceCard => add(IdDocument::ResidenceCard),
             Category::Passport => add(IdDocument::Passport),
             _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for kind in kinds {
+        if kind != IdDocument::MyNumberCard {
+            out.push((kind, None));
+            continue;
+        }
+        // The front carries the card's title and the address; the back the 個人番号 (the
+        // label alone, not the title) and the number itself.
+        let title = folded
+            .iter()
+            .any(|l| names(l, &fold("個人番号カード")) || names(l, &fold("マイナンバーカード")));
+        let address = folded.iter().any(|l| l.contains("住所"));
+        let label = folded.iter().any(|l| {
+            l.match_indices("個人番号")
+                .any(|(i, w)| !l[i + w.len()..].starts_with(&fold("カード")))
+        });
+        let back = my_number || label;
+        let front = title || (on_card && address);
+        if front {
+            out.push((kind, Some(Side::Front)));
+        }
+        if back {
+            out.push((kind, Some(Side::Back)));
+        }
+        if !front && !back {
+            out.push((kind, None));
         }
     }
     out
@@ -120,20 +244,32 @@ pub fn face_findings(faces: &[Face]) -> Vec<Finding> {
 }
 
 /// The ID card title printed on the page, if any. Text is folded (NFKC, no spaces, upper
-/// case, kanji the OCR confuses with katakana read as the katakana) and a title of five or
-/// more characters is also taken with up to a third of them misread (a photographed card's
-/// small print: 国人番号力一ド for 個人番号カード).
+/// case, kanji the OCR confuses with katakana read as the katakana) and a Japanese title of
+/// five or more characters is also taken with up to a third of them misread (a photographed
+/// card's small print: 国人番号力一ド for 個人番号カード).
 pub fn id_card_title(ocr: &OcrResult) -> Option<&'static str> {
     ocr.lines.iter().find_map(|l| {
-        let folded: Vec<char> = fold(&l.text).chars().collect();
-        ID_CARD_TITLES.iter().copied().find(|t| {
-            let title: Vec<char> = fold(t).chars().collect();
-            let allowed = if title.len() >= 5 { title.len() / 3 } else { 0 };
-            folded
-                .windows(title.len())
-                .any(|w| w.iter().zip(&title).filter(|(a, b)| a != b).count() <= allowed)
-        })
+        let folded = fold(&l.text);
+        ID_CARD_TITLES
+            .iter()
+            .copied()
+            .find(|t| names(&folded, &fold(t)))
     })
+}
+
+/// Does a folded line hold a folded title? Japanese titles of five or more characters are also
+/// taken with up to a third of their characters misread (English ones are not: PASSWORD is
+/// two letters from PASSPORT).
+fn names(line: &str, title: &str) -> bool {
+    let line: Vec<char> = line.chars().collect();
+    let title: Vec<char> = title.chars().collect();
+    let allowed = if title.len() >= 5 && !title.iter().all(char::is_ascii) {
+        title.len() / 3
+    } else {
+        0
+    };
+    line.windows(title.len())
+        .any(|w| w.iter().zip(&title).filter(|(a, b)| a != b).count() <= allowed)
 }
 
 /// The kind of identity document number the text rules find on the page, if any (My Number,
@@ -170,22 +306,68 @@ fn fold(text: &str) -> String {
 /// The holder's photo on ID cards: see the module documentation. Empty when no ID card title
 /// was read.
 pub fn card_photo_findings(image: &Image, ocr: &OcrResult) -> Vec<Finding> {
+    let photo = |quad: Quad, score: f32, reason: String| Finding {
+        category: Category::Face,
+        tier: Tier::Must,
+        text: String::new(),
+        quad,
+        score,
+        reason,
+    };
     // No title read (a blurred photo of a card): a document number read with its check digit
     // or label says the same.
-    let Some(title) = id_card_title(ocr).or_else(|| id_number_shown(ocr)) else {
-        return Vec::new();
+    if let Some(title) = id_card_title(ocr).or_else(|| id_number_shown(ocr)) {
+        return photo_blocks(image, &ocr.lines)
+            .into_iter()
+            .map(|(quad, score)| {
+                photo(
+                    quad,
+                    score,
+                    format!("the holder's photo (the page shows {title})"),
+                )
+            })
+            .collect();
+    }
+    // Neither: a card-shaped outline whose text holds personal data (a name, an address, a
+    // birth date) and a portrait block is taken as an ID card with its holder's photo.
+    let centre = |q: &Quad| {
+        q.iter()
+            .fold([0.0; 2], |c, p| [c[0] + p[0] / 4.0, c[1] + p[1] / 4.0])
     };
-    photo_blocks(image, &ocr.lines)
-        .into_iter()
-        .map(|(quad, score)| Finding {
-            category: Category::Face,
-            tier: Tier::Must,
-            text: String::new(),
-            quad,
-            score,
-            reason: format!("the holder's photo (the page shows {title})"),
-        })
-        .collect()
+    let mut out = Vec::new();
+    for card in find_cards(&image.rgba, image.width, image.height) {
+        let lines: Vec<TextLine> = ocr
+            .lines
+            .iter()
+            .filter(|l| point_in_quad(centre(&l.quad), &card.quad))
+            .cloned()
+            .collect();
+        let on_card = OcrResult {
+            width: ocr.width,
+            height: ocr.height,
+            lines,
+            timings: Default::default(),
+        };
+        let personal = crate::pii::scan(&on_card, &Policy::default())
+            .iter()
+            .any(|f| f.tier == Tier::Must);
+        if !personal {
+            continue;
+        }
+        out.extend(
+            photo_blocks(image, &on_card.lines)
+                .into_iter()
+                .filter(|(q, _)| point_in_quad(centre(q), &card.quad))
+                .map(|(quad, score)| {
+                    photo(
+                        quad,
+                        score * 0.8,
+                        "the holder's photo (a card with personal data)".to_string(),
+                    )
+                }),
+        );
+    }
+    out
 }
 
 /// Everything this module finds, under `policy`.
@@ -326,52 +508,6 @@ pub fn signature_findings(image: &Image, ocr: &OcrResult) -> Vec<Finding> {
     out
 }
 
-/// A coarse view of the image for the block search: each cell the mean colour of a square of
-/// pixels, so the search costs the same whatever the image's size.
-struct Cells {
-    width: usize,
-    height: usize,
-    /// Pixels per cell side.
-    size: f32,
-    rgb: Vec<[f32; 3]>,
-}
-
-impl Cells {
-    fn of(image: &Image, long_side: usize) -> Cells {
-        let size = (image.width.max(image.height) as f32 / long_side as f32).max(1.0);
-        let (w, h) = (
-            (image.width as f32 / size).ceil() as usize,
-            (image.height as f32 / size).ceil() as usize,
-        );
-        let mut sum = vec![[0f32; 4]; w * h];
-        for y in 0..image.height as usize {
-            let cy = ((y as f32 / size) as usize).min(h - 1);
-            let row = &image.rgba[y * image.width as usize * 4..(y + 1) * image.width as usize * 4];
-            for (x, p) in row.chunks_exact(4).enumerate() {
-                let cx = ((x as f32 / size) as usize).min(w - 1);
-                let s = &mut sum[cy * w + cx];
-                s[0] += p[0] as f32;
-                s[1] += p[1] as f32;
-                s[2] += p[2] as f32;
-                s[3] += 1.0;
-            }
-        }
-        let rgb = sum
-            .into_iter()
-            .map(|s| {
-                let n = s[3].max(1.0);
-                [s[0] / n, s[1] / n, s[2] / n]
-            })
-            .collect();
-        Cells {
-            width: w,
-            height: h,
-            size,
-            rgb,
-        }
-    }
-}
-
 /// How much of `a`'s bounding box lies in `b`'s.
 fn overlap_share(a: &Quad, b: &Quad) -> f32 {
     let (a, b) = (bounds(a), bounds(b));
@@ -400,7 +536,7 @@ fn photo_blocks(image: &Image, lines: &[TextLine]) -> Vec<(Quad, f32)> {
     if lines.is_empty() || image.width < 16 || image.height < 16 {
         return Vec::new();
     }
-    let cells = Cells::of(image, 400);
+    let cells = Cells::of(&image.rgba, image.width, image.height, 400);
     let (w, h) = (cells.width, cells.height);
     // Background colour and size of every text line.
     let mut heights: Vec<f32> = Vec::new();
@@ -674,16 +810,35 @@ mod tests {
     }
 
     #[test]
-    fn without_a_card_title_no_photo_is_claimed() {
-        let (image, mut lines) = card();
-        lines[0].text = "会員のご案内".into();
-        let ocr = OcrResult {
+    fn without_a_card_title_no_photo_is_claimed_unless_the_card_holds_personal_data() {
+        let (image, lines) = card();
+        let page = |texts: [&str; 3]| OcrResult {
             width: image.width,
             height: image.height,
-            lines,
+            lines: lines
+                .iter()
+                .zip(texts)
+                .map(|(l, t)| line(t, l.quad[0][0], l.quad[0][1], l.quad[2][0], l.quad[2][1]))
+                .collect(),
             timings: Default::default(),
         };
-        assert!(card_photo_findings(&image, &ocr).is_empty());
+        // A member's leaflet: no title, no number, nothing personal on the card.
+        let leaflet = page(["会員のご案内", "ポイントのお知らせ", "毎月20日は5倍"]);
+        assert!(card_photo_findings(&image, &leaflet).is_empty());
+        // The title unread, but a name and an address on the card's outline: its photo counts.
+        let unread = page([
+            "会員のご案内",
+            "氏名 中村 凛",
+            "住所 宮城県気仙沼市田中前2丁目5番18号",
+        ]);
+        let photos = card_photo_findings(&image, &unread);
+        assert_eq!(photos.len(), 1, "{photos:?}");
+        assert!(photos[0].reason.contains("a card with personal data"));
+        let [x0, y0, x1, y1] = bounds(&photos[0].quad);
+        assert!(
+            x0 >= 550.0 && y0 >= 100.0 && x1 <= 710.0 && y1 <= 300.0,
+            "{photos:?}"
+        );
     }
 
     #[test]
@@ -764,15 +919,98 @@ mod tests {
                 .collect(),
             timings: Default::default(),
         };
+        let blank = Image {
+            width: 100,
+            height: 100,
+            rgba: vec![255; 100 * 100 * 4],
+        };
+        let kinds = |texts: &[&str]| -> Vec<(IdDocument, Option<Side>)> {
+            id_documents(&blank, &ocr(texts))
+                .into_iter()
+                .map(|d| {
+                    assert_eq!(d.quad, None, "no card outline on a blank page");
+                    (d.kind, d.side)
+                })
+                .collect()
+        };
         assert_eq!(
-            id_documents(&ocr(&["健康保険被保険者証", "保険者番号 01130012"])),
-            vec![IdDocument::InsuranceCard]
+            kinds(&["健康保険被保険者証", "保険者番号 01130012"]),
+            vec![(IdDocument::InsuranceCard, None)]
         );
         assert_eq!(
-            id_documents(&ocr(&["Ｐａｓｓｐｏｒｔ", "運転免許証"])),
-            vec![IdDocument::Passport, IdDocument::DriversLicence]
+            kinds(&["Ｐａｓｓｐｏｒｔ", "運転免許証"]),
+            vec![
+                (IdDocument::Passport, None),
+                (IdDocument::DriversLicence, None)
+            ]
         );
-        assert!(id_documents(&ocr(&["会議資料", "2026年11月"])).is_empty());
+        assert!(kinds(&["会議資料", "2026年11月"]).is_empty());
+        // My Number card: the title and address are the front, the number the back.
+        assert_eq!(
+            kinds(&["個人番号カード", "住所 東京都世田谷区成城2丁目20番4号"]),
+            vec![(IdDocument::MyNumberCard, Some(Side::Front))]
+        );
+        assert_eq!(
+            kinds(&["個人番号カード", "個人番号", "1383 1190 4169"]),
+            vec![
+                (IdDocument::MyNumberCard, Some(Side::Front)),
+                (IdDocument::MyNumberCard, Some(Side::Back))
+            ]
+        );
+        // Without a card's outline or title, a list of valid My Numbers (an employee table)
+        // is not a card.
+        assert!(kinds(&["個人番号", "1383 1190 4169", "氏名 中村 凛"]).is_empty());
+    }
+
+    #[test]
+    fn each_card_on_a_photo_is_named_with_its_side() {
+        use crate::detection::test_images::{iou, Canvas};
+        // The front and the back of a My Number card side by side on a dark table.
+        let mut c = Canvas::new(1600, 700, [70, 64, 58]);
+        let front: Quad = [[60.0, 80.0], [700.0, 80.0], [700.0, 484.0], [60.0, 484.0]];
+        let back: Quad = [
+            [820.0, 90.0],
+            [1460.0, 90.0],
+            [1460.0, 494.0],
+            [820.0, 494.0],
+        ];
+        c.fill_quad(&front, [236, 238, 240]);
+        c.fill_quad(&back, [236, 238, 240]);
+        let mut lines = Vec::new();
+        for (text, x, y) in [
+            ("個人番号カード", 90.0, 110.0),
+            ("氏名 中村 凛", 90.0, 160.0),
+            ("住所 宮城県気仙沼市田中前2丁目5番18号", 90.0, 210.0),
+            ("個人番号", 850.0, 120.0),
+            ("1383 1190 4169", 850.0, 170.0),
+            ("生年月日 1949年7月20日", 850.0, 230.0),
+        ] {
+            let w = text.chars().count() as f32 * 18.0;
+            c.fill_rect(x as i32, y as i32 + 4, w as i32, 16, [40, 40, 40]);
+            lines.push(spread(text, x, y, x + w, y + 24.0));
+        }
+        let image = Image {
+            width: 1600,
+            height: 700,
+            rgba: c.rgba,
+        };
+        let ocr = OcrResult {
+            width: 1600,
+            height: 700,
+            lines,
+            timings: Default::default(),
+        };
+        let docs = id_documents(&image, &ocr);
+        assert_eq!(docs.len(), 2, "{docs:?}");
+        for (side, truth) in [(Side::Front, front), (Side::Back, back)] {
+            let d = docs
+                .iter()
+                .find(|d| d.side == Some(side))
+                .expect("both sides");
+            assert_eq!(d.kind, IdDocument::MyNumberCard);
+            let quad = d.quad.expect("the card's outline");
+            assert!(iou(&quad, &truth) > 0.9, "{side:?}: {quad:?}");
+        }
     }
 
     /// A line with one quad per character, spread evenly.
@@ -853,5 +1091,8 @@ mod tests {
         // Too far off, or too short to guess at.
         assert_eq!(id_card_title(&misread("個人情報の取扱い")), None);
         assert_eq!(id_card_title(&misread("学生")), None);
+        // English titles are taken as written: a login form's Password is no passport.
+        assert_eq!(id_card_title(&misread("Password")), None);
+        assert_eq!(id_card_title(&misread("PASSWORD:")), None);
     }
 }

@@ -1,6 +1,7 @@
 // Pictures in real headless Chromium: faces in a street photo opened with the file picker are
 // listed as findings and blurred in the saved file (soft-edged ellipses, the rest untouched);
-// the holder's photo on a My Number card and a QR code are found through the API; the
+// the holder's photo on a My Number card and a QR code are found through the API; both sides
+// of a photographed My Number card are outlined and named; the
 // "保険証のコピー" preset keeps only an insurance card's numbers and its QR code.
 
 import assert from 'node:assert/strict';
@@ -111,6 +112,36 @@ describe('pictures in headless Chromium', { timeout: 300_000 }, () => {
     const codes = out.qr.filter((f) => f.category === 'code');
     assert.ok(codes.length >= 1, `no QR code found: ${JSON.stringify(out.qr.map((f) => f.category))}`);
     assert.ok(codes[0].tier === 'must' && /QR/.test(codes[0].reason));
+    await page.close();
+  });
+
+  test('a photographed My Number card: both sides outlined and named, the back with its number', async () => {
+    const { page, errors } = await openPage();
+    const card = 'eval/dev/dev_0045_myNumberCard.jpg';
+    await page.setInputFiles('#file', shared(card));
+    await page.waitForSelector('body[data-scanned="true"]', { timeout: 120_000 });
+    await page.waitForSelector('body:not([data-rendering])');
+    const summary = await page.textContent('#scan-summary');
+    assert.match(summary, /マイナンバーカード（表面）/);
+    assert.match(summary, /マイナンバーカード（裏面・個人番号）/);
+    assert.match(summary, /裏面には個人番号/);
+    // Two dashed card outlines: the front holds the holder's photo, the back the number.
+    const outlines = await page.$$eval('#marks polygon.document', (ps) =>
+      ps.map((p) => ({ name: p.textContent, points: p.getAttribute('points').split(' ').map((xy) => xy.split(',').map(Number)) })));
+    assert.equal(outlines.length, 2, JSON.stringify(outlines));
+    const truth = JSON.parse(readFileSync(shared(card.replace('.jpg', '.json')), 'utf8'));
+    const inside = (q, item) => {
+      const [x0, y0, x1, y1] = bbox(q);
+      const [a, b, c, d] = bbox(item.quad);
+      return a >= x0 && b >= y0 && c <= x1 && d <= y1;
+    };
+    const front = outlines.find((o) => /表面/.test(o.name));
+    const back = outlines.find((o) => /裏面/.test(o.name));
+    assert.ok(front && back, JSON.stringify(outlines.map((o) => o.name)));
+    assert.ok(inside(front.points, truth.items.find((i) => i.cat === 'face')), 'the photo lies on the front');
+    assert.ok(inside(back.points, truth.items.find((i) => i.cat === 'my_number')), 'the number lies on the back');
+    await page.screenshot({ path: path.join(OUT, 'page-card-sides.png') });
+    assert.deepEqual(errors, []);
     await page.close();
   });
 
