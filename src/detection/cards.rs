@@ -32,7 +32,10 @@ const ASPECT: (f32, f32) = (1.30, 1.95);
 /// Share of the rectangle the filled area must cover.
 const FILL: f32 = 0.85;
 
-/// Card-shaped documents in an RGBA image, largest first.
+/// Card-shaped outlines in an RGBA image, smallest first. They can be nested: a sheet of paper
+/// holding two cards, a card holding a photo of card proportions. What is printed inside
+/// tells which is the card: text belongs to the smallest outline around it
+/// ([`smallest_around`]).
 pub fn find_cards(rgba: &[u8], width: u32, height: u32) -> Vec<FoundCard> {
     if width < 32 || height < 32 {
         return Vec::new();
@@ -112,19 +115,13 @@ pub fn find_cards(rgba: &[u8], width: u32, height: u32) -> Vec<FoundCard> {
             },
         ));
     }
-    out.sort_by(|a, b| b.0.total_cmp(&a.0));
-    // A block inside a card (the holder's photo, a panel on it) is part of that card.
-    let mut cards: Vec<FoundCard> = Vec::new();
-    for (_, card) in out {
-        let centre = card
-            .quad
-            .iter()
-            .fold([0.0; 2], |c, p| [c[0] + p[0] / 4.0, c[1] + p[1] / 4.0]);
-        if !cards.iter().any(|c| point_in_quad(centre, &c.quad)) {
-            cards.push(card);
-        }
-    }
-    cards
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The smallest of `cards` (as [`find_cards`] orders them) around a point.
+pub fn smallest_around(cards: &[FoundCard], point: [f32; 2]) -> Option<usize> {
+    cards.iter().position(|c| point_in_quad(point, &c.quad))
 }
 
 /// A row of a blob: its y and its first and last cell's x.
@@ -283,36 +280,55 @@ mod tests {
             let (canvas, truth) =
                 card_on_table(1280, 900, [300.0, 250.0, 560.0, 353.0], angle, &mut rng);
             let cards = find_cards(&canvas.rgba, canvas.w as u32, canvas.h as u32);
-            assert_eq!(cards.len(), 1, "angle {angle}: {cards:?}");
-            let overlap = iou(&cards[0].quad, &truth);
-            assert!(
-                overlap > 0.85,
-                "angle {angle}: IoU {overlap} {:?}",
-                cards[0].quad
-            );
+            // The card is the outline around its text; the photo block on it (of card-like
+            // proportions here) may be an outline too, inside it.
+            let text = [
+                truth[0][0] * 0.8 + truth[2][0] * 0.2,
+                truth[0][1] * 0.8 + truth[2][1] * 0.2,
+            ];
+            let card = &cards[smallest_around(&cards, text).expect("text on a card")];
+            let overlap = iou(&card.quad, &truth);
+            assert!(overlap > 0.85, "angle {angle}: IoU {overlap} {cards:?}");
+            assert!(cards.len() <= 2, "angle {angle}: {cards:?}");
         }
     }
 
     #[test]
-    fn two_cards_side_by_side_are_two() {
+    fn two_cards_on_a_sheet_of_paper_are_two() {
         let mut rng = Rng(3);
-        let (mut canvas, a) = card_on_table(1600, 700, [60.0, 80.0, 640.0, 404.0], 0.0, &mut rng);
-        let (other, b) = card_on_table(1600, 700, [820.0, 80.0, 640.0, 404.0], 0.0, &mut rng);
-        // Copy the second card onto the first canvas.
-        for y in 80..484usize {
-            for x in 820..1460usize {
+        let (mut canvas, a) =
+            card_on_table(1600, 1200, [160.0, 180.0, 600.0, 378.0], 0.0, &mut rng);
+        let (other, b) = card_on_table(1600, 1200, [840.0, 180.0, 600.0, 378.0], 0.0, &mut rng);
+        // A sheet of paper under both cards, then the second card copied on.
+        let sheet: Quad = [
+            [60.0, 60.0],
+            [1540.0, 60.0],
+            [1540.0, 1110.0],
+            [60.0, 1110.0],
+        ];
+        for y in 60..1110usize {
+            for x in 60..1540usize {
                 let i = (y * 1600 + x) * 4;
-                canvas.rgba[i..i + 4].copy_from_slice(&other.rgba[i..i + 4]);
+                let inside_a = (160..760).contains(&x) && (180..558).contains(&y);
+                if (840..1440).contains(&x) && (180..558).contains(&y) {
+                    canvas.rgba[i..i + 4].copy_from_slice(&other.rgba[i..i + 4]);
+                } else if !inside_a {
+                    canvas.rgba[i..i + 3].copy_from_slice(&[200, 200, 196]);
+                }
             }
         }
         let cards = find_cards(&canvas.rgba, canvas.w as u32, canvas.h as u32);
-        assert_eq!(cards.len(), 2, "{cards:?}");
         for truth in [a, b] {
-            assert!(
-                cards.iter().any(|c| iou(&c.quad, &truth) > 0.85),
-                "{truth:?} in {cards:?}"
-            );
+            // Text on a card belongs to the card, not to the sheet or the photo beside it.
+            let text = [truth[0][0] + 60.0, truth[0][1] + 80.0];
+            let card = &cards[smallest_around(&cards, text).expect("text on a card")];
+            assert!(iou(&card.quad, &truth) > 0.85, "{truth:?} in {cards:?}");
         }
+        // The sheet is an outline too, around both.
+        assert!(
+            cards.iter().any(|c| iou(&c.quad, &sheet) > 0.9),
+            "{cards:?}"
+        );
     }
 
     #[test]

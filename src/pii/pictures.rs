@@ -11,7 +11,7 @@
 //!   known before it is read, and a member or patient card's code identifies its holder.
 //! - Red seal impressions ([`crate::detection::seals`]) are `may` (a surname in a stamp).
 
-use crate::detection::cards::find_cards;
+use crate::detection::cards::{find_cards, smallest_around};
 use crate::detection::codes::{find_codes, point_in_quad, CodeKind};
 use crate::detection::faces::Face;
 use crate::detection::ocr::{OcrResult, Quad, TextLine};
@@ -46,7 +46,7 @@ pub const ID_CARD_TITLES: &[&str] = &[
 
 /// Kinds of identity documents, named by their printed titles and the numbers the text rules
 /// find on them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdDocument {
     /// 個人番号カード (front: title, address; back: 個人番号 and a valid My Number).
@@ -60,7 +60,7 @@ pub enum IdDocument {
 
 /// Which side of a card is shown. Only told for the My Number card, whose back carries the
 /// 個人番号 (which only those the law allows may copy) and whose front does not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Front,
@@ -111,16 +111,30 @@ pub fn id_documents(image: &Image, ocr: &OcrResult) -> Vec<DocumentSeen> {
     let mut out: Vec<DocumentSeen> = Vec::new();
     let mut used_lines = vec![false; ocr.lines.len()];
     let mut used_findings = vec![false; findings.len()];
-    for card in find_cards(&image.rgba, image.width, image.height) {
-        let inside = |q: &Quad| point_in_quad(centre(q), &card.quad);
+    // Each line and finding belongs to the smallest outline around it (a sheet of paper
+    // holding two cards is an outline too).
+    let cards = find_cards(&image.rgba, image.width, image.height);
+    let line_card: Vec<Option<usize>> = ocr
+        .lines
+        .iter()
+        .map(|l| smallest_around(&cards, centre(&l.quad)))
+        .collect();
+    let finding_card: Vec<Option<usize>> = findings
+        .iter()
+        .map(|f| smallest_around(&cards, centre(&f.quad)))
+        .collect();
+    for (k, card) in cards.iter().enumerate() {
         let lines: Vec<usize> = (0..ocr.lines.len())
-            .filter(|&i| inside(&ocr.lines[i].quad))
+            .filter(|&i| line_card[i] == Some(k))
             .collect();
         let found: Vec<usize> = (0..findings.len())
-            .filter(|&i| inside(&findings[i].quad))
+            .filter(|&i| finding_card[i] == Some(k))
             .collect();
         let texts: Vec<&str> = lines.iter().map(|&i| ocr.lines[i].text.as_str()).collect();
         let numbers: Vec<&Finding> = found.iter().map(|&i| &findings[i]).collect();
+        if !holds_one_person(&texts, &numbers) {
+            continue;
+        }
         let kinds = documents_in(&texts, &numbers, true);
         if kinds.is_empty() {
             continue;
@@ -157,7 +171,25 @@ pub fn id_documents(image: &Image, ocr: &OcrResult) -> Vec<DocumentSeen> {
             });
         }
     }
+    // Kinds in a fixed order, the front before the back.
+    out.sort_by_key(|d| (d.kind, d.side));
     out
+}
+
+/// Most lines an ID card holds (a photographed table or form in card proportions holds more).
+const CARD_LINES: usize = 40;
+
+/// Can an outline holding these lines and findings be one person's card? Not with more lines
+/// than a card holds or with two different My Numbers (a list of employees).
+fn holds_one_person(texts: &[&str], findings: &[&Finding]) -> bool {
+    let mut numbers: Vec<String> = findings
+        .iter()
+        .filter(|f| f.category == Category::MyNumber)
+        .map(|f| f.text.chars().filter(char::is_ascii_digit).collect())
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    texts.len() <= CARD_LINES && numbers.len() <= 1
 }
 
 /// The documents (each kind once; the My Number card once per side shown) that a set of text
@@ -335,11 +367,12 @@ pub fn card_photo_findings(image: &Image, ocr: &OcrResult) -> Vec<Finding> {
             .fold([0.0; 2], |c, p| [c[0] + p[0] / 4.0, c[1] + p[1] / 4.0])
     };
     let mut out = Vec::new();
-    for card in find_cards(&image.rgba, image.width, image.height) {
+    let cards = find_cards(&image.rgba, image.width, image.height);
+    for (k, card) in cards.iter().enumerate() {
         let lines: Vec<TextLine> = ocr
             .lines
             .iter()
-            .filter(|l| point_in_quad(centre(&l.quad), &card.quad))
+            .filter(|l| smallest_around(&cards, centre(&l.quad)) == Some(k))
             .cloned()
             .collect();
         let on_card = OcrResult {
@@ -348,10 +381,10 @@ pub fn card_photo_findings(image: &Image, ocr: &OcrResult) -> Vec<Finding> {
             lines,
             timings: Default::default(),
         };
-        let personal = crate::pii::scan(&on_card, &Policy::default())
-            .iter()
-            .any(|f| f.tier == Tier::Must);
-        if !personal {
+        let found = crate::pii::scan(&on_card, &Policy::default());
+        let texts: Vec<&str> = on_card.lines.iter().map(|l| l.text.as_str()).collect();
+        let personal = found.iter().any(|f| f.tier == Tier::Must);
+        if !personal || !holds_one_person(&texts, &found.iter().collect::<Vec<_>>()) {
             continue;
         }
         out.extend(
@@ -964,9 +997,8 @@ mod tests {
 
     #[test]
     fn each_card_on_a_photo_is_named_with_its_side() {
-        use crate::detection::test_images::{iou, Canvas};
+        use crate::detection::test_images::iou;
         // The front and the back of a My Number card side by side on a dark table.
-        let mut c = Canvas::new(1600, 700, [70, 64, 58]);
         let front: Quad = [[60.0, 80.0], [700.0, 80.0], [700.0, 484.0], [60.0, 484.0]];
         let back: Quad = [
             [820.0, 90.0],
@@ -974,17 +1006,49 @@ mod tests {
             [1460.0, 494.0],
             [820.0, 494.0],
         ];
-        c.fill_quad(&front, [236, 238, 240]);
-        c.fill_quad(&back, [236, 238, 240]);
+        let (image, ocr) = cards_page(
+            &[front, back],
+            &[
+                ("個人番号カード", 90.0, 110.0),
+                ("氏名 中村 凛", 90.0, 160.0),
+                ("住所 宮城県気仙沼市田中前2丁目5番18号", 90.0, 210.0),
+                ("個人番号", 850.0, 120.0),
+                ("1383 1190 4169", 850.0, 170.0),
+                ("生年月日 1949年7月20日", 850.0, 230.0),
+            ],
+        );
+        let docs = id_documents(&image, &ocr);
+        assert_eq!(docs.len(), 2, "{docs:?}");
+        for (side, truth) in [(Side::Front, front), (Side::Back, back)] {
+            let d = docs
+                .iter()
+                .find(|d| d.side == Some(side))
+                .expect("both sides");
+            assert_eq!(d.kind, IdDocument::MyNumberCard);
+            let quad = d.quad.expect("the card's outline");
+            assert!(iou(&quad, &truth) > 0.9, "{side:?}: {quad:?}");
+        }
+        // A card-shaped panel listing two people's My Numbers is a list, not a card's back.
+        let (image, ocr) = cards_page(
+            &[back],
+            &[
+                ("個人番号", 850.0, 120.0),
+                ("1383 1190 4169", 850.0, 170.0),
+                ("7295 5781 1818", 850.0, 230.0),
+            ],
+        );
+        assert!(id_documents(&image, &ocr).is_empty());
+    }
+
+    /// Light cards on a dark table with the given lines drawn as dark bars (and read as
+    /// written).
+    fn cards_page(cards: &[Quad], texts: &[(&str, f32, f32)]) -> (Image, OcrResult) {
+        let mut c = crate::detection::test_images::Canvas::new(1600, 700, [70, 64, 58]);
+        for card in cards {
+            c.fill_quad(card, [236, 238, 240]);
+        }
         let mut lines = Vec::new();
-        for (text, x, y) in [
-            ("個人番号カード", 90.0, 110.0),
-            ("氏名 中村 凛", 90.0, 160.0),
-            ("住所 宮城県気仙沼市田中前2丁目5番18号", 90.0, 210.0),
-            ("個人番号", 850.0, 120.0),
-            ("1383 1190 4169", 850.0, 170.0),
-            ("生年月日 1949年7月20日", 850.0, 230.0),
-        ] {
+        for &(text, x, y) in texts {
             let w = text.chars().count() as f32 * 18.0;
             c.fill_rect(x as i32, y as i32 + 4, w as i32, 16, [40, 40, 40]);
             lines.push(spread(text, x, y, x + w, y + 24.0));
@@ -1000,17 +1064,7 @@ mod tests {
             lines,
             timings: Default::default(),
         };
-        let docs = id_documents(&image, &ocr);
-        assert_eq!(docs.len(), 2, "{docs:?}");
-        for (side, truth) in [(Side::Front, front), (Side::Back, back)] {
-            let d = docs
-                .iter()
-                .find(|d| d.side == Some(side))
-                .expect("both sides");
-            assert_eq!(d.kind, IdDocument::MyNumberCard);
-            let quad = d.quad.expect("the card's outline");
-            assert!(iou(&quad, &truth) > 0.9, "{side:?}: {quad:?}");
-        }
+        (image, ocr)
     }
 
     /// A line with one quad per character, spread evenly.
