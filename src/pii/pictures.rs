@@ -973,8 +973,8 @@ mod tests {
         assert_eq!(
             kinds(&["Ｐａｓｓｐｏｒｔ", "運転免許証"]),
             vec![
-                (IdDocument::Passport, None),
-                (IdDocument::DriversLicence, None)
+                (IdDocument::DriversLicence, None),
+                (IdDocument::Passport, None)
             ]
         );
         assert!(kinds(&["会議資料", "2026年11月"]).is_empty());
