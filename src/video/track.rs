@@ -29,6 +29,11 @@ const MOVING_REACH: f32 = 2.0;
 const MOVING_REACH_PER_FRAME: f32 = 0.15;
 const MOVING_SIZE_RATIO: f32 = 2.0;
 const MOVING_MARGIN: f32 = 0.25;
+/// Before its first read and after its last one, a face seen moving (two reads or more) is
+/// covered by its box moved on at its measured speed, grown by [`MOVING_MARGIN`] of its size
+/// plus this share of its size for every frame away from the read (it may turn or stop), up
+/// to the neighbouring read (which did not see it) or until it leaves the frame.
+const EXTRAPOLATE_GROWTH: f32 = 0.03;
 /// Growth of a carried quad per moving step, in pixels, and its limit.
 const DRIFT: f32 = 0.5;
 const DRIFT_LIMIT: f32 = 8.0;
@@ -122,6 +127,29 @@ fn moved_face_distance(a: &Quad, b: &Quad, reach: f32) -> Option<f32> {
     let (ca, cb) = (centre(a), centre(b));
     let d = ((ca[0] - cb[0]).powi(2) + (ca[1] - cb[1]).powi(2)).sqrt() / size(a).max(size(b));
     (d <= reach).then_some(d)
+}
+
+/// The box of a face seen as `a` at frame `from` and as `b` at frame `to`, moved on (or back)
+/// at that speed to frame `i` outside that span, grown for the uncertainty (see
+/// [`EXTRAPOLATE_GROWTH`]).
+fn beyond(a: &Quad, b: &Quad, from: usize, to: usize, i: usize) -> Quad {
+    let (ra, rb) = (bbox(a), bbox(b));
+    let frames = (to as f32 - from as f32).max(1.0);
+    // Measured from the nearer sighting.
+    let (base, t) = if i < from {
+        (ra, i as f32 - from as f32)
+    } else {
+        (rb, i as f32 - to as f32)
+    };
+    let r: Vec<f32> = (0..4)
+        .map(|c| base[c] + (rb[c] - ra[c]) / frames * t)
+        .collect();
+    let size = (r[2] - r[0]).max(r[3] - r[1]);
+    let margin = size * (MOVING_MARGIN + EXTRAPOLATE_GROWTH * t.abs());
+    grown(
+        &[[r[0], r[1]], [r[2], r[1]], [r[2], r[3]], [r[0], r[3]]],
+        margin,
+    )
 }
 
 /// The box of a face seen as `a` at frame `from` and as `b` at frame `to`, at frame `i` between:
@@ -381,11 +409,53 @@ pub fn build(motion: &Motion, keys: &BTreeMap<usize, Vec<Finding>>) -> Vec<Track
                 .extend(path[..there].iter().map(Carried::masked));
         }
     }
+    // Faces seen moving: covered before the first read and after the last one too.
+    let reads: Vec<usize> = keys.keys().copied().filter(|&k| k <= last_frame).collect();
+    for b in tracks
+        .iter_mut()
+        .filter(|b| b.first.category == Category::Face && b.sightings.len() >= 2)
+    {
+        let n = b.sightings.len();
+        let (f0, a0) = (b.sightings[0].0, b.sightings[0].1.quad);
+        let (f1, a1) = (b.sightings[1].0, b.sightings[1].1.quad);
+        let (g0, c0) = (b.sightings[n - 2].0, b.sightings[n - 2].1.quad);
+        let (g1, c1) = (b.sightings[n - 1].0, b.sightings[n - 1].1.quad);
+        if bbox(&a0) == bbox(&a1) && bbox(&c0) == bbox(&c1) {
+            continue;
+        }
+        let start = reads.iter().rev().find(|&&k| k < f0).map_or(0, |&k| k + 1);
+        for i in (start..f0).rev() {
+            let q = beyond(&a0, &a1, f0, f1, i);
+            if !motion.shows(&q) {
+                break;
+            }
+            b.quads.push((i, q));
+        }
+        let end = reads
+            .iter()
+            .find(|&&k| k > g1)
+            .map_or(last_frame, |&k| k - 1);
+        for i in (g1 + 1)..=end {
+            let q = beyond(&c0, &c1, g0, g1, i);
+            if !motion.shows(&q) {
+                break;
+            }
+            b.quads.push((i, q));
+        }
+    }
     tracks
         .into_iter()
         .enumerate()
         .map(|(id, b)| finish(id, b))
         .collect()
+}
+
+impl Motion<'_> {
+    /// Does any of the quad lie in the frame?
+    fn shows(&self, q: &Quad) -> bool {
+        let r = bbox(q);
+        r[2] > 0.0 && r[3] > 0.0 && r[0] < self.width && r[1] < self.height
+    }
 }
 
 fn finish(id: usize, mut b: Building) -> Track {
@@ -548,6 +618,60 @@ mod tests {
             (20, vec![finding(30.0, 40.0)]),
         ]);
         assert_eq!(build(&m, &keys).len(), 2);
+    }
+
+    #[test]
+    fn a_walking_face_is_covered_before_its_first_read_and_after_its_last() {
+        // Camera footage, 60 frames; a face walks right at 1 px per frame (x = 10 + i) and is
+        // read at frames 10, 25 and 39 only.
+        let frames: Vec<FrameMotion> = (0..60)
+            .map(|_| FrameMotion {
+                shift: [0, 0],
+                blocks: vec![CHANGED; 100],
+            })
+            .collect();
+        let m = Motion {
+            width: 100.0,
+            height: 100.0,
+            grid: GRID,
+            frames: &frames,
+        };
+        let face = |i: usize| {
+            let x = 10.0 + i as f32;
+            Finding {
+                category: Category::Face,
+                tier: Tier::Must,
+                text: String::new(),
+                quad: [[x, 40.0], [x + 12.0, 40.0], [x + 12.0, 55.0], [x, 55.0]],
+                score: 0.8,
+                reason: "face (detector score 0.80)".into(),
+            }
+        };
+        let keys = BTreeMap::from([
+            (10, vec![face(10)]),
+            (25, vec![face(25)]),
+            (39, vec![face(39)]),
+        ]);
+        let tracks = build(&m, &keys);
+        assert_eq!(tracks.len(), 1, "{tracks:?}");
+        for i in 0..60 {
+            let truth = bbox(&face(i).quad);
+            let cover = covered(&tracks, i);
+            assert!(
+                cover.iter().any(|q| {
+                    let c = bbox(q);
+                    c[0] <= truth[0] && c[1] <= truth[1] && c[2] >= truth[2] && c[3] >= truth[3]
+                }),
+                "frame {i}: face at {truth:?} not covered by {cover:?}"
+            );
+        }
+        // A read that did not see it bounds the guess: nothing before frame 5 when frame 4
+        // was read and showed no face.
+        let mut keys = keys;
+        keys.insert(4, Vec::new());
+        let tracks = build(&m, &keys);
+        assert!((0..=4).all(|i| covered(&tracks, i).is_empty()));
+        assert!(!covered(&tracks, 5).is_empty());
     }
 
     #[test]
