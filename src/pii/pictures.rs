@@ -805,12 +805,7 @@ mod tests {
     #[test]
     fn the_holders_photo_is_found_on_a_card() {
         let (image, lines) = card();
-        let ocr = OcrResult {
-            width: image.width,
-            height: image.height,
-            lines,
-            timings: Default::default(),
-        };
+        let ocr = ocr_of(image.width, image.height, lines);
         let found = card_photo_findings(&image, &ocr);
         assert_eq!(found.len(), 1, "{found:?}");
         let [x0, y0, x1, y1] = bounds(&found[0].quad);
@@ -831,12 +826,7 @@ mod tests {
     fn a_my_number_in_the_text_stands_for_an_unread_title() {
         let (image, mut lines) = card();
         lines[0] = spread("個人番号 1383 1190 4169", 66.0, 60.0, 330.0, 84.0);
-        let ocr = OcrResult {
-            width: image.width,
-            height: image.height,
-            lines,
-            timings: Default::default(),
-        };
+        let ocr = ocr_of(image.width, image.height, lines);
         let found = card_photo_findings(&image, &ocr);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].reason.contains("個人番号"));
@@ -1058,13 +1048,18 @@ mod tests {
             height: 700,
             rgba: c.rgba,
         };
-        let ocr = OcrResult {
-            width: 1600,
-            height: 700,
+        let ocr = ocr_of(1600, 700, lines);
+        (image, ocr)
+    }
+
+    /// The OCR result of a page of `width × height` holding `lines`.
+    fn ocr_of(width: u32, height: u32, lines: Vec<TextLine>) -> OcrResult {
+        OcrResult {
+            width,
+            height,
             lines,
             timings: Default::default(),
-        };
-        (image, ocr)
+        }
     }
 
     /// A line with one quad per character, spread evenly.
@@ -1120,19 +1115,13 @@ mod tests {
 
     #[test]
     fn titles_are_matched_folded() {
-        let ocr = OcrResult {
-            width: 10,
-            height: 10,
-            lines: vec![line("Ｐａｓｓｐｏｒｔ  Japan", 0.0, 0.0, 5.0, 5.0)],
-            timings: Default::default(),
-        };
+        let ocr = ocr_of(
+            10,
+            10,
+            vec![line("Ｐａｓｓｐｏｒｔ  Japan", 0.0, 0.0, 5.0, 5.0)],
+        );
         assert_eq!(id_card_title(&ocr), Some("PASSPORT"));
-        let misread = |text: &str| OcrResult {
-            width: 10,
-            height: 10,
-            lines: vec![line(text, 0.0, 0.0, 5.0, 5.0)],
-            timings: Default::default(),
-        };
+        let misread = |text: &str| ocr_of(10, 10, vec![line(text, 0.0, 0.0, 5.0, 5.0)]);
         // As read from photographed cards in ../shared/eval/dev.
         assert_eq!(
             id_card_title(&misread("国人番号力一ド")),

@@ -562,36 +562,51 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn a_face_walking_between_reads_is_covered_on_its_way() {
-        // Camera footage: the blocks under the face change every frame.
-        let mut frames = vec![FrameMotion {
-            shift: [0, 0],
-            blocks: vec![CHANGED; 100],
-        }];
-        frames.extend((1..40).map(|_| FrameMotion {
-            shift: [0, 0],
-            blocks: vec![CHANGED; 100],
-        }));
-        let m = Motion {
-            width: 100.0,
-            height: 100.0,
-            grid: GRID,
-            frames: &frames,
-        };
-        let face = |x: f32| Finding {
+    /// Camera footage: every block changes in every one of `n` frames.
+    fn footage(n: usize) -> Vec<FrameMotion> {
+        (0..n)
+            .map(|_| FrameMotion {
+                shift: [0, 0],
+                blocks: vec![CHANGED; 100],
+            })
+            .collect()
+    }
+
+    /// A 12×15 face with its left edge at `x`.
+    fn face_at(x: f32) -> Finding {
+        Finding {
             category: Category::Face,
             tier: Tier::Must,
             text: String::new(),
             quad: [[x, 40.0], [x + 12.0, 40.0], [x + 12.0, 55.0], [x, 55.0]],
             score: 0.8,
             reason: "face (detector score 0.80)".into(),
+        }
+    }
+
+    /// Is `truth` wholly inside one of the quads masked in `frame`?
+    fn wholly_covered(tracks: &[Track], frame: usize, truth: &Quad) -> bool {
+        let t = bbox(truth);
+        covered(tracks, frame).iter().any(|q| {
+            let c = bbox(q);
+            c[0] <= t[0] && c[1] <= t[1] && c[2] >= t[2] && c[3] >= t[3]
+        })
+    }
+
+    #[test]
+    fn a_face_walking_between_reads_is_covered_on_its_way() {
+        let frames = footage(40);
+        let m = Motion {
+            width: 100.0,
+            height: 100.0,
+            grid: GRID,
+            frames: &frames,
         };
         // Read at 0 (x = 10), 20 (x = 30) and 39 (x = 50): 1 px per frame.
         let keys = BTreeMap::from([
-            (0, vec![face(10.0)]),
-            (20, vec![face(30.0)]),
-            (39, vec![face(50.0)]),
+            (0, vec![face_at(10.0)]),
+            (20, vec![face_at(30.0)]),
+            (39, vec![face_at(50.0)]),
         ]);
         let tracks = build(&m, &keys);
         assert_eq!(tracks.len(), 1, "{tracks:?}");
@@ -602,14 +617,10 @@ mod tests {
             } else {
                 30.0 + (i - 20) as f32 * 20.0 / 19.0
             };
-            let truth = face(x).quad;
-            let cover = covered(&tracks, i);
             assert!(
-                cover.iter().any(|q| {
-                    let (c, t) = (bbox(q), bbox(&truth));
-                    c[0] <= t[0] && c[1] <= t[1] && c[2] >= t[2] && c[3] >= t[3]
-                }),
-                "frame {i}: face at x = {x} not covered by {cover:?}"
+                wholly_covered(&tracks, i, &face_at(x).quad),
+                "frame {i}: face at x = {x} not covered by {:?}",
+                covered(&tracks, i)
             );
         }
         // Text that moves by itself is not joined this way (it is another line).
@@ -622,31 +633,16 @@ mod tests {
 
     #[test]
     fn a_walking_face_is_covered_before_its_first_read_and_after_its_last() {
-        // Camera footage, 60 frames; a face walks right at 1 px per frame (x = 10 + i) and is
-        // read at frames 10, 25 and 39 only.
-        let frames: Vec<FrameMotion> = (0..60)
-            .map(|_| FrameMotion {
-                shift: [0, 0],
-                blocks: vec![CHANGED; 100],
-            })
-            .collect();
+        // 60 frames; a face walks right at 1 px per frame (x = 10 + i) and is read at frames
+        // 10, 25 and 39 only.
+        let frames = footage(60);
         let m = Motion {
             width: 100.0,
             height: 100.0,
             grid: GRID,
             frames: &frames,
         };
-        let face = |i: usize| {
-            let x = 10.0 + i as f32;
-            Finding {
-                category: Category::Face,
-                tier: Tier::Must,
-                text: String::new(),
-                quad: [[x, 40.0], [x + 12.0, 40.0], [x + 12.0, 55.0], [x, 55.0]],
-                score: 0.8,
-                reason: "face (detector score 0.80)".into(),
-            }
-        };
+        let face = |i: usize| face_at(10.0 + i as f32);
         let keys = BTreeMap::from([
             (10, vec![face(10)]),
             (25, vec![face(25)]),
@@ -655,14 +651,10 @@ mod tests {
         let tracks = build(&m, &keys);
         assert_eq!(tracks.len(), 1, "{tracks:?}");
         for i in 0..60 {
-            let truth = bbox(&face(i).quad);
-            let cover = covered(&tracks, i);
             assert!(
-                cover.iter().any(|q| {
-                    let c = bbox(q);
-                    c[0] <= truth[0] && c[1] <= truth[1] && c[2] >= truth[2] && c[3] >= truth[3]
-                }),
-                "frame {i}: face at {truth:?} not covered by {cover:?}"
+                wholly_covered(&tracks, i, &face(i).quad),
+                "frame {i}: face not covered by {:?}",
+                covered(&tracks, i)
             );
         }
         // A read that did not see it bounds the guess: nothing before frame 5 when frame 4
