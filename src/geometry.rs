@@ -1,5 +1,8 @@
 //! Plane geometry shared by masking regions and text detection: convex hulls, areas, widths
-//! and minimum-area rectangles. Points are `[x, y]` in image pixels (y down).
+//! and minimum-area rectangles; boxes and centres of quads; connected groups of grid cells.
+//! Points are `[x, y]` in image pixels (y down).
+
+use crate::detection::ocr::Quad;
 
 /// Andrew's monotone chain; returns the hull counter-clockwise (in a y-up sense) without
 /// repeated points. Fewer than three distinct points come back as they are (deduplicated).
@@ -156,6 +159,24 @@ mod tests {
             "{long} × {short}"
         );
     }
+}
+
+/// The axis-aligned box `[x0, y0, x1, y1]` around a quad.
+pub fn quad_box(q: &Quad) -> [f32; 4] {
+    let xs = q.iter().map(|p| p[0]);
+    let ys = q.iter().map(|p| p[1]);
+    [
+        xs.clone().fold(f32::INFINITY, f32::min),
+        ys.clone().fold(f32::INFINITY, f32::min),
+        xs.fold(f32::NEG_INFINITY, f32::max),
+        ys.fold(f32::NEG_INFINITY, f32::max),
+    ]
+}
+
+/// The mean of a quad's corners.
+pub fn quad_centre(q: &Quad) -> [f32; 2] {
+    q.iter()
+        .fold([0.0; 2], |c, p| [c[0] + p[0] / 4.0, c[1] + p[1] / 4.0])
 }
 
 /// A connected group of true cells of a grid: its bounding box (inclusive) and how many cells.

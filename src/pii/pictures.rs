@@ -16,6 +16,7 @@ use crate::detection::codes::{find_codes, point_in_quad, CodeKind};
 use crate::detection::faces::Face;
 use crate::detection::ocr::{OcrResult, Quad, TextLine};
 use crate::detection::seals::find_seals;
+use crate::geometry::{quad_box as bounds, quad_centre};
 use crate::imaging::{Cells, Image};
 use crate::pii::{Category, Finding, Policy, Tier};
 
@@ -104,10 +105,6 @@ const DOCUMENT_WORDS: &[(&[&str], IdDocument)] = &[
 /// from the text inside it. Text outside every card names documents without an outline.
 pub fn id_documents(image: &Image, ocr: &OcrResult) -> Vec<DocumentSeen> {
     let findings = crate::pii::scan(ocr, &Policy::default());
-    let centre = |q: &Quad| {
-        q.iter()
-            .fold([0.0; 2], |c, p| [c[0] + p[0] / 4.0, c[1] + p[1] / 4.0])
-    };
     let mut out: Vec<DocumentSeen> = Vec::new();
     let mut used_lines = vec![false; ocr.lines.len()];
     let mut used_findings = vec![false; findings.len()];
@@ -117,11 +114,11 @@ pub fn id_documents(image: &Image, ocr: &OcrResult) -> Vec<DocumentSeen> {
     let line_card: Vec<Option<usize>> = ocr
         .lines
         .iter()
-        .map(|l| smallest_around(&cards, centre(&l.quad)))
+        .map(|l| smallest_around(&cards, quad_centre(&l.quad)))
         .collect();
     let finding_card: Vec<Option<usize>> = findings
         .iter()
-        .map(|f| smallest_around(&cards, centre(&f.quad)))
+        .map(|f| smallest_around(&cards, quad_centre(&f.quad)))
         .collect();
     for (k, card) in cards.iter().enumerate() {
         let lines: Vec<usize> = (0..ocr.lines.len())
@@ -362,17 +359,13 @@ pub fn card_photo_findings(image: &Image, ocr: &OcrResult) -> Vec<Finding> {
     }
     // Neither: a card-shaped outline whose text holds personal data (a name, an address, a
     // birth date) and a portrait block is taken as an ID card with its holder's photo.
-    let centre = |q: &Quad| {
-        q.iter()
-            .fold([0.0; 2], |c, p| [c[0] + p[0] / 4.0, c[1] + p[1] / 4.0])
-    };
     let mut out = Vec::new();
     let cards = find_cards(&image.rgba, image.width, image.height);
     for (k, card) in cards.iter().enumerate() {
         let lines: Vec<TextLine> = ocr
             .lines
             .iter()
-            .filter(|l| smallest_around(&cards, centre(&l.quad)) == Some(k))
+            .filter(|l| smallest_around(&cards, quad_centre(&l.quad)) == Some(k))
             .cloned()
             .collect();
         let on_card = OcrResult {
@@ -390,7 +383,7 @@ pub fn card_photo_findings(image: &Image, ocr: &OcrResult) -> Vec<Finding> {
         out.extend(
             photo_blocks(image, &on_card.lines)
                 .into_iter()
-                .filter(|(q, _)| point_in_quad(centre(q), &card.quad))
+                .filter(|(q, _)| point_in_quad(quad_centre(q), &card.quad))
                 .map(|(quad, score)| {
                     photo(
                         quad,
@@ -547,17 +540,6 @@ fn overlap_share(a: &Quad, b: &Quad) -> f32 {
     let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
     let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
     w * h / ((a[2] - a[0]) * (a[3] - a[1])).max(1.0)
-}
-
-fn bounds(q: &Quad) -> [f32; 4] {
-    let xs = q.iter().map(|p| p[0]);
-    let ys = q.iter().map(|p| p[1]);
-    [
-        xs.clone().fold(f32::MAX, f32::min),
-        ys.clone().fold(f32::MAX, f32::min),
-        xs.fold(f32::MIN, f32::max),
-        ys.fold(f32::MIN, f32::max),
-    ]
 }
 
 /// Portrait blocks without text that differ from the background around the text: each cell is

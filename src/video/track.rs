@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::keys::SMALL_CHANGE;
 use super::motion::{FrameMotion, Grid, CHANGED, MOVED, SAME};
 use crate::detection::ocr::Quad;
+use crate::geometry::quad_box as bbox;
 use crate::pii::{Category, Finding, Tier};
 
 /// Sightings this far apart in box overlap (IoU) are the same thing.
@@ -70,17 +71,6 @@ pub struct Track {
     /// The frames that were read and found it.
     pub sightings: Vec<usize>,
     pub spans: Vec<Span>,
-}
-
-fn bbox(q: &Quad) -> [f32; 4] {
-    let xs = q.iter().map(|p| p[0]);
-    let ys = q.iter().map(|p| p[1]);
-    [
-        xs.clone().fold(f32::INFINITY, f32::min),
-        ys.clone().fold(f32::INFINITY, f32::min),
-        xs.fold(f32::NEG_INFINITY, f32::max),
-        ys.fold(f32::NEG_INFINITY, f32::max),
-    ]
 }
 
 pub fn iou(a: &Quad, b: &Quad) -> f32 {
