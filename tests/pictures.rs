@@ -79,6 +79,56 @@ fn faces_in_a_street_photo_are_found() {
     }
 }
 
+/// The bar: 20-px faces in a 1080p frame. The street photo (faces 16–44 px high) is
+/// pasted at full size twice into a grey 1920×1080 frame; every face of 20 px or more must be
+/// found (at scale 0.5, five of these 30 were missed).
+#[test]
+fn faces_of_20_px_in_a_1080p_frame_are_found() {
+    let (photo, truth) = truth();
+    let (w, h) = (1920u32, 1080u32);
+    let mut rgba = [128u8, 128, 128, 255].repeat((w * h) as usize);
+    let offsets = [(0u32, 0u32), (1000, 500)];
+    for &(ox, oy) in &offsets {
+        for y in 0..photo.height.min(h - oy) {
+            let src = &photo.rgba[(y * photo.width * 4) as usize..][..(photo.width * 4) as usize];
+            let at = (((oy + y) * w + ox) * 4) as usize;
+            let n = (photo.width.min(w - ox) * 4) as usize;
+            rgba[at..at + n].copy_from_slice(&src[..n]);
+        }
+    }
+    let frame = kuronuri::imaging::Image {
+        width: w,
+        height: h,
+        rgba,
+    };
+    let faces: Vec<[f32; 4]> = offsets
+        .iter()
+        .flat_map(|&(ox, oy)| {
+            truth.iter().map(move |t| {
+                let (dx, dy) = (ox as f32, oy as f32);
+                [t[0] + dx, t[1] + dy, t[2] + dx, t[3] + dy]
+            })
+        })
+        .filter(|t| t[3] - t[1] >= 20.0)
+        .collect();
+    let detector = FaceDetector::load_dir(&common::models_dir()).expect("face model");
+    let (found, timings) = detector.detect(&frame, &FaceOptions::default()).unwrap();
+    let boxes: Vec<[f32; 4]> = found.iter().map(|f| [f.x0, f.y0, f.x1, f.y1]).collect();
+    let missed: Vec<&[f32; 4]> = faces
+        .iter()
+        .filter(|t| boxes.iter().all(|b| iou(**t, *b) < 0.5))
+        .collect();
+    eprintln!(
+        "1080p frame: {}/{} faces of 20 px or more found, model input {}x{}, {:.0} ms",
+        faces.len() - missed.len(),
+        faces.len(),
+        timings.input_width,
+        timings.input_height,
+        timings.prepare_ms + timings.model_ms + timings.decode_ms
+    );
+    assert!(missed.is_empty(), "missed: {missed:?}");
+}
+
 #[test]
 fn redact_blurs_every_face_and_leaves_the_rest() {
     let (image, truth) = truth();
