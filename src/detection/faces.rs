@@ -339,9 +339,8 @@ mod tests {
         let o = FaceOptions::default();
         // 20-px faces at 1080p: not shrunk.
         assert_eq!(input_scale(1920, 1080, &o), 1.0);
-        // Looking only for faces of 40 px or more halves it.
-        let large = FaceOptions { min_face: 40.0, ..o };
-        assert_eq!(input_scale(1920, 1080, &large), 0.5);
+        // A 4K frame is bounded by the longest side the model is given (2048 px).
+        assert!((input_scale(3840, 2160, &o) - 2048.0 / 3840.0).abs() < 1e-6);
         // A smaller picture keeps its faces' share: 800×564 is read nearly at full size.
         assert!(input_scale(800, 564, &o) > 0.95);
         // Never enlarged.
