@@ -562,6 +562,16 @@ mod tests {
             .collect()
     }
 
+    /// The motion of a 100×100 video made of `frames`.
+    fn motion_of(frames: &[FrameMotion]) -> Motion<'_> {
+        Motion {
+            width: 100.0,
+            height: 100.0,
+            grid: GRID,
+            frames,
+        }
+    }
+
     /// A 12×15 face with its left edge at `x`.
     fn face_at(x: f32) -> Finding {
         Finding {
@@ -586,12 +596,7 @@ mod tests {
     #[test]
     fn a_face_walking_between_reads_is_covered_on_its_way() {
         let frames = footage(40);
-        let m = Motion {
-            width: 100.0,
-            height: 100.0,
-            grid: GRID,
-            frames: &frames,
-        };
+        let m = motion_of(&frames);
         // Read at 0 (x = 10), 20 (x = 30) and 39 (x = 50): 1 px per frame.
         let keys = BTreeMap::from([
             (0, vec![face_at(10.0)]),
@@ -626,12 +631,7 @@ mod tests {
         // 60 frames; a face walks right at 1 px per frame (x = 10 + i) and is read at frames
         // 10, 25 and 39 only.
         let frames = footage(60);
-        let m = Motion {
-            width: 100.0,
-            height: 100.0,
-            grid: GRID,
-            frames: &frames,
-        };
+        let m = motion_of(&frames);
         let face = |i: usize| face_at(10.0 + i as f32);
         let keys = BTreeMap::from([
             (10, vec![face(10)]),
@@ -669,12 +669,7 @@ mod tests {
             blocks: vec![CHANGED; 100],
         });
         frames.extend((21..30).map(|_| still()));
-        let m = Motion {
-            width: 100.0,
-            height: 100.0,
-            grid: GRID,
-            frames: &frames,
-        };
+        let m = motion_of(&frames);
         let keys = BTreeMap::from([(5, vec![finding(30.0, 30.0)]), (25, vec![])]);
         let tracks = build(&m, &keys);
         assert_eq!(tracks.len(), 1);
@@ -692,12 +687,7 @@ mod tests {
             blocks: vec![CHANGED; 100],
         }];
         frames.extend((1..10).map(|_| scroll(-3)));
-        let m = Motion {
-            width: 100.0,
-            height: 100.0,
-            grid: GRID,
-            frames: &frames,
-        };
+        let m = motion_of(&frames);
         let keys = BTreeMap::from([
             (0, vec![finding(40.0, 60.0)]),
             (9, vec![finding(40.0, 33.0)]),
@@ -735,12 +725,7 @@ mod tests {
         }
         frames.push(popup);
         frames.extend((7..12).map(|_| still()));
-        let m = Motion {
-            width: 100.0,
-            height: 100.0,
-            grid: GRID,
-            frames: &frames,
-        };
+        let m = motion_of(&frames);
         let keys = BTreeMap::from([(0, vec![finding(25.0, 30.0), finding(25.0, 80.0)])]);
         let tracks = build(&m, &keys);
         assert_eq!(tracks.len(), 2);
