@@ -384,6 +384,68 @@ impl OcrEngine {
         to_json(&serde_json::json!({ "quads": quads, "timings": timings }))
     }
 
+    /// After a frame `before` was read as lines at `quads` (JSON, fitted to their ink), the
+    /// bands of rows of `now` to look at again and the lines that keep their reading, as JSON
+    /// `{bands: [[top, bottom], …], kept: [index…]}`, or `undefined` when `now` must be read
+    /// whole (see `detection::ocr::changes`).
+    pub fn changes(
+        &self,
+        before: Vec<u8>,
+        now: Vec<u8>,
+        width: u32,
+        height: u32,
+        quads: &str,
+    ) -> Result<Option<String>, JsValue> {
+        let quads: Vec<Quad> =
+            serde_json::from_str(quads).map_err(|e| to_js(Error::Model(e.to_string())))?;
+        let (before, now) = (
+            image_of(before, width, height)?,
+            image_of(now, width, height)?,
+        );
+        crate::detection::ocr::changes::bands_to_read(&before, &now, &quads)
+            .map(|bands| {
+                let kept: Vec<usize> = (0..quads.len())
+                    .filter(|&i| crate::detection::ocr::changes::outside(&quads[i], &bands))
+                    .collect();
+                to_json(&serde_json::json!({ "bands": bands, "kept": kept }))
+            })
+            .transpose()
+    }
+
+    /// Line quads in rows `top..top + height` of a frame (`rgba`: those rows only), read at
+    /// `scale`, in frame coordinates: JSON `{quads, timings}`.
+    pub fn detect_band(
+        &self,
+        rgba: Vec<u8>,
+        width: u32,
+        height: u32,
+        top: u32,
+        scale: f32,
+    ) -> Result<String, JsValue> {
+        let part = image_of(rgba, width, height)?;
+        let mut timings = Timings {
+            scale,
+            ..Timings::default()
+        };
+        let quads = self
+            .0
+            .detect_band(&part, top, scale, &mut timings)
+            .map_err(to_js)?;
+        to_json(&serde_json::json!({ "quads": quads, "timings": timings }))
+    }
+
+    /// True when a line read in `bands` (JSON `[[top, bottom], …]`) reaches the edge of its
+    /// band inside the frame (`quads`: the lines' quads, JSON): the frame must be read whole.
+    pub fn cut(&self, quads: &str, bands: &str, height: u32) -> Result<bool, JsValue> {
+        let quads: Vec<Quad> =
+            serde_json::from_str(quads).map_err(|e| to_js(Error::Model(e.to_string())))?;
+        let bands: Vec<[u32; 2]> =
+            serde_json::from_str(bands).map_err(|e| to_js(Error::Model(e.to_string())))?;
+        Ok(quads
+            .iter()
+            .any(|q| crate::detection::ocr::changes::cut(q, &bands, height)))
+    }
+
     /// Text-line quads of an RGBA image, as JSON `{quads, timings}`.
     pub fn detect(&self, rgba: Vec<u8>, width: u32, height: u32) -> Result<String, JsValue> {
         let image = image_of(rgba, width, height)?;

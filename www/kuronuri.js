@@ -276,14 +276,22 @@ export class Kuronuri {
 
   /**
    * Reads the text of decoded pixels (`rgba`: an ArrayBuffer of `width × height` RGBA
-   * pixels, such as a video frame); the result is as `ocrImage`'s. `reuse`: an earlier
-   * result `{width, height, rgba, lines}` whose lines are taken as they are wherever the same
-   * line is found over the same pixels.
+   * pixels, such as a video frame); the result is as `ocrImage`'s, with the detector's
+   * `scale`. `reuse`: the previous frame read `{width, height, rgba, lines, scale}`: only the
+   * rows around what changed since are looked at again, and lines found over the same pixels
+   * keep their reading.
    */
   async ocrPixels({ width, height, rgba }, { onProgress, threads, reuse } = {}) {
     await this.loadOcr();
     const started = performance.now();
     const engines = [this.#engine, ...this.#pool].slice(0, Math.max(1, Math.min(threads ?? this.#threads, this.#threads)));
+    const frame = { rgba, width, height };
+    // A video's next frame: only the rows around what changed since `reuse` are looked at
+    // again, the lines elsewhere keep their reading (read whole when too much changed).
+    if (reuse?.scale && reuse.width === width && reuse.height === height) {
+      const again = await this.#reread(engines, reuse, frame, onProgress, started);
+      if (again) return again;
+    }
     // Detection: the plan's tiles dealt round-robin to the workers, then merged by one. When
     // the text found is small, the image is looked at again, larger (as natively).
     let plan = await this.#call('plan', { width, height });
@@ -295,17 +303,38 @@ export class Kuronuri {
       quads = again.quads;
       detectTimings = { first: detectTimings, ...again.detectTimings };
     }
-    // Lines found at the same place with the same pixels in `reuse` (the previous frame read
-    // of a video) keep their text; only the others are recognised.
+    const { kept, fresh, recognizeTimings } = await this.#recognise(engines, frame, quads, reuse, onProgress);
+    return {
+      width,
+      height,
+      lines: [...kept, ...fresh],
+      scale: plan.scale,
+      timings: {
+        started_ms: started,
+        detect: detectTimings,
+        recognize: recognizeTimings,
+        workers: engines.length,
+        reused: kept.length,
+        total_ms: performance.now() - started,
+      },
+    };
+  }
+
+  /**
+   * Recognises the lines at `quads` of `frame` on all `engines`. Lines found at the same place
+   * with the same pixels in `reuse` (the previous frame read of a video) keep their text:
+   * `kept`; the others are read: `fresh`.
+   */
+  async #recognise(engines, { rgba, width, height }, quads, reuse, onProgress) {
     const kept = [];
     if (reuse) {
-      const fresh = [];
+      const others = [];
       for (const q of quads) {
         const line = sameLine(reuse, { rgba, width, height }, q);
         if (line) kept.push(line);
-        else fresh.push(q);
+        else others.push(q);
       }
-      quads = fresh;
+      quads = others;
     }
     const parts = shareOut(quads, engines.length);
     const done = new Array(parts.length).fill(0);
@@ -314,18 +343,41 @@ export class Kuronuri {
       { rgba, width, height, quads: indices.map((i) => quads[i]) },
       { onProgress: (d) => { done[w] = d; onProgress?.(done.reduce((a, b) => a + b, 0), quads.length); } },
     )));
-    const lines = [...kept, ...results.flatMap((r) => r.lines)];
-    const recognizeTimings = results.map((r) => r.timings);
+    return { kept, fresh: results.flatMap((r) => r.lines), recognizeTimings: results.map((r) => r.timings) };
+  }
+
+  /**
+   * Reads `frame` again after `reuse` (the previous frame read, same size): the detector looks
+   * only at the bands of rows around what changed (each band to one worker), at the scale
+   * `reuse` was read at; lines outside the bands keep their reading. Null when the frame must
+   * be read whole: too much changed, or a line read reaches the inner edge of a band.
+   */
+  async #reread(engines, reuse, frame, onProgress, started) {
+    const { rgba, width, height } = frame;
+    const changes = await this.#call('changes', { before: reuse.rgba, now: rgba, width, height, quads: reuse.lines.map((l) => l.quad) });
+    if (!changes) return null;
+    const { bands, kept } = changes;
+    const bytes = new Uint8Array(rgba);
+    const row = width * 4;
+    const found = await Promise.all(bands.map(([top, bottom], k) => engines[k % engines.length].call(
+      'detectBand',
+      { rgba: bytes.slice(top * row, bottom * row).buffer, width, height: bottom - top, top, scale: reuse.scale },
+    )));
+    const quads = found.flatMap((f) => f.quads);
+    const read = await this.#recognise(engines, frame, quads, reuse, onProgress);
+    if (await this.#call('cut', { quads: read.fresh.map((l) => l.quad), bands, height })) return null;
+    const unchanged = kept.map((i) => reuse.lines[i]);
     return {
       width,
       height,
-      lines,
+      lines: [...unchanged, ...read.kept, ...read.fresh],
+      scale: reuse.scale,
       timings: {
         started_ms: started,
-        detect: detectTimings,
-        recognize: recognizeTimings,
+        detect: { scale: reuse.scale, bands, workers: found.map((f) => f.timings) },
+        recognize: read.recognizeTimings,
         workers: engines.length,
-        reused: kept.length,
+        reused: unchanged.length + read.kept.length,
         total_ms: performance.now() - started,
       },
     };
@@ -412,6 +464,7 @@ export class Kuronuri {
       let time = 0;
       const report = () => onProgress?.({ phase: 'scan', frames, time, duration: info.duration, read });
       const reading = [];
+      const reads = [];
       // Frames are read one after another, each reusing the lines of the one before that
       // did not change (a pointer moved, a field was typed in); decoding goes on meanwhile.
       let previous = Promise.resolve(null);
@@ -421,12 +474,22 @@ export class Kuronuri {
         frames = step.i + 1;
         time = step.t;
         const ocr = previous.then((reuse) => this.ocrPixels(step, { reuse }));
-        previous = ocr.then((r) => ({ width: step.width, height: step.height, rgba: step.rgba, lines: r.lines }), () => null);
+        previous = ocr.then((r) => ({ width: step.width, height: step.height, rgba: step.rgba, lines: r.lines, scale: r.scale }), () => null);
         const job = ocr
           .then((r) => {
             reused += r.timings.reused;
             lines += r.lines.length;
-            return Promise.all([this.scanText(r, { policy }), this.scanPictures(step, r, { policy })]);
+            const t = r.timings;
+            reads.push({
+              i: step.i,
+              lines: r.lines.length,
+              reused: t.reused,
+              ocr_ms: Math.round(t.total_ms),
+              recognize_ms: Math.round(Math.max(0, ...t.recognize.map((x) => x?.total_ms ?? 0))),
+            });
+            const started = performance.now();
+            return Promise.all([this.scanText(r, { policy }), this.scanPictures(step, r, { policy })])
+              .then((found) => { reads.find((x) => x.i === step.i).rules_pictures_ms = Math.round(performance.now() - started); return found; });
           })
           .then(([text, pictures]) => video.call('findings', { i: step.i, findings: [...text, ...pictures.findings] }))
           .then(() => { read += 1; report(); });
@@ -438,6 +501,7 @@ export class Kuronuri {
       const result = await video.call('finish');
       result.duration = info.duration;
       result.lines = { read: lines, reused };
+      result.reads = reads;
       result.frames = framesOf(result);
       return result;
     } finally {

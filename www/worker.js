@@ -146,6 +146,19 @@ const ops = {
     await ops.ocrInit();
     return JSON.parse((await ocr).quads(JSON.stringify(plan), probs));
   },
+  async changes({ before, now, width, height, quads }) {
+    await ops.ocrInit();
+    const bands = (await ocr).changes(new Uint8Array(before), new Uint8Array(now), width, height, JSON.stringify(quads));
+    return bands ? JSON.parse(bands) : null;
+  },
+  async detectBand({ rgba, width, height, top, scale }) {
+    await ops.ocrInit();
+    return JSON.parse((await ocr).detect_band(new Uint8Array(rgba), width, height, top, scale));
+  },
+  async cut({ quads, bands, height }) {
+    await ops.ocrInit();
+    return (await ocr).cut(JSON.stringify(quads), JSON.stringify(bands), height);
+  },
   async detect({ rgba, width, height }) {
     await ops.ocrInit();
     return JSON.parse((await ocr).detect(new Uint8Array(rgba), width, height));

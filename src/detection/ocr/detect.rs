@@ -362,7 +362,8 @@ pub fn detect_lines(
     Ok(quads)
 }
 
-fn detect_at(
+/// The quads of `image` read at `scale` (no second look).
+pub fn detect_at(
     model: &Model,
     image: &Image,
     scale: f32,

@@ -10,6 +10,7 @@
 //!   mapped back to a quad in the image. Lines read with low confidence are read again turned
 //!   upside down, and the better reading is kept.
 
+pub mod changes;
 pub mod correct;
 pub mod detect;
 pub mod recognize;
@@ -194,6 +195,94 @@ impl Ocr {
         )?;
         timings.total_ms = crate::clock::now_ms() - start;
         Ok((lines, timings))
+    }
+
+    /// The line quads in `part`, rows `top..` of a frame cut out on their own, read at `scale`
+    /// (as the whole frame was): quads in frame coordinates.
+    pub fn detect_band(
+        &self,
+        part: &Image,
+        top: u32,
+        scale: f32,
+        timings: &mut Timings,
+    ) -> Result<Vec<Quad>, Error> {
+        Ok(detect::detect_at(&self.detector, part, scale, timings)?
+            .iter()
+            .map(|q| changes::shifted(q, top as f32))
+            .collect())
+    }
+
+    /// Reads `now` again after `before` was read as `earlier` (detector scale `scale`): only
+    /// the bands of rows around what changed are looked at (see [`changes`]); lines outside
+    /// them keep their earlier reading. `None` when the frame must be read whole instead (a
+    /// different size, too much changed, or a line found at a band's edge).
+    pub fn reread(
+        &self,
+        before: &Image,
+        earlier: &[TextLine],
+        scale: f32,
+        now: &Image,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Option<OcrResult>, Error> {
+        let start = crate::clock::now_ms();
+        // The lines' ink (not the detector's quads, which overlap in dense tables).
+        let extents: Vec<Quad> = earlier.iter().map(|l| l.quad).collect();
+        let Some(bands) = changes::bands_to_read(before, now, &extents) else {
+            return Ok(None);
+        };
+        let mut timings = Timings {
+            scale,
+            ..Timings::default()
+        };
+        let mut quads = Vec::new();
+        for &band in &bands {
+            quads.extend(self.detect_band(
+                &changes::crop_rows(now, band),
+                band[0],
+                scale,
+                &mut timings,
+            )?);
+        }
+        let fresh = recognize::read_lines(
+            &self.recognizer,
+            &self.alphabet,
+            &self.weights,
+            now,
+            &quads,
+            &mut timings,
+            progress,
+        )?;
+        if let Some(cut) = fresh
+            .iter()
+            .find(|l| changes::cut(&l.quad, &bands, now.height))
+        {
+            if std::env::var_os("KURONURI_DEBUG_REREAD").is_some() {
+                eprintln!(
+                    "reread: {:?} at {:?} cut by one of {bands:?}",
+                    cut.text, cut.quad
+                );
+            }
+            return Ok(None);
+        }
+        let mut lines: Vec<TextLine> = earlier
+            .iter()
+            .filter(|l| changes::outside(&l.quad, &bands))
+            .cloned()
+            .chain(fresh)
+            .collect();
+        lines.sort_by(|a, b| {
+            let (p, q) = (a.detected.unwrap_or(a.quad), b.detected.unwrap_or(b.quad));
+            (p[0][1] + p[3][1])
+                .total_cmp(&(q[0][1] + q[3][1]))
+                .then(p[0][0].total_cmp(&q[0][0]))
+        });
+        timings.total_ms = crate::clock::now_ms() - start;
+        Ok(Some(OcrResult {
+            width: now.width,
+            height: now.height,
+            lines,
+            timings,
+        }))
     }
 
     /// Reads all text in `image`. `progress(done, total)` is called as lines are recognised.
