@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::export::ExportFormat;
-use crate::imaging::{MaskStyle, Region};
+use crate::imaging::{Image, MaskStyle, Region};
 use crate::pii::Policy;
 use crate::serve;
 
@@ -382,19 +382,37 @@ fn video(args: &[String]) -> Result<(), Failure> {
             .map_err(|e| Error::Io(format!("cannot create {}: {e}", c.display())))?;
     }
     let models = models_dir(models);
-    let (mut engine, mut scan, mut last) = (None, None::<crate::video::VideoScan>, None::<PathBuf>);
+    let (mut engine, mut scan, mut last) = (
+        None,
+        None::<crate::video::VideoScan>,
+        None::<(PathBuf, Image)>,
+    );
     let started = std::time::Instant::now();
     let mut faces = None;
+    // The previous frame read and its text: a frame changed only in places is looked at
+    // again only there (as the page does).
+    let mut previous: Option<(Image, crate::detection::ocr::OcrResult)> = None;
     let mut read = |path: &Path,
+                    image: Image,
                     engine: &mut Option<crate::detection::ocr::Ocr>|
      -> Result<Vec<crate::pii::Finding>, Failure> {
-        let ocr = read_text(path, cache.as_deref(), &models, engine)?;
+        let again = match (&previous, engine.as_ref()) {
+            (Some((before, earlier)), Some(e)) => e.reread(
+                before,
+                &earlier.lines,
+                earlier.timings.scale,
+                &image,
+                &mut |_, _| {},
+            )?,
+            _ => None,
+        };
+        let ocr = match again {
+            Some(ocr) => ocr,
+            None => read_text(path, cache.as_deref(), &models, engine)?,
+        };
         let mut findings = crate::pii::scan(&ocr, &policy);
-        let image = crate::imaging::decode(
-            &std::fs::read(path)
-                .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?,
-        )?;
         findings.extend(scan_pictures(&image, &ocr, &models, &mut faces, &policy)?);
+        previous = Some((image, ocr));
         Ok(findings)
     };
     for path in &frames {
@@ -423,15 +441,16 @@ fn video(args: &[String]) -> Result<(), Failure> {
         }
         if s.push_rgba(&image.rgba, image.width as usize * 4)? {
             let i = s.frame_count() - 1;
-            let findings = read(path, &mut engine)?;
+            let findings = read(path, image.clone(), &mut engine)?;
             s.add_findings(i, findings)?;
         }
-        last = Some(path.clone());
+        last = Some((path.clone(), image));
     }
     let mut scan = scan.expect("at least one frame");
     if scan.needs_last() {
         let i = scan.frame_count() - 1;
-        let findings = read(last.as_deref().unwrap(), &mut engine)?;
+        let (path, image) = last.expect("at least one frame");
+        let findings = read(&path, image, &mut engine)?;
         scan.add_findings(i, findings)?;
     }
     let result = scan.finish();
