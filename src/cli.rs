@@ -391,13 +391,17 @@ fn video(args: &[String]) -> Result<(), Failure> {
     let mut faces = None;
     // The previous frame read and its text: a frame changed only in places is looked at
     // again only there (as the page does).
-    let mut previous: Option<(Image, crate::detection::ocr::OcrResult)> = None;
+    let mut previous: Option<(
+        Image,
+        crate::detection::ocr::OcrResult,
+        Vec<crate::detection::faces::Face>,
+    )> = None;
     let mut read = |path: &Path,
                     image: Image,
                     engine: &mut Option<crate::detection::ocr::Ocr>|
      -> Result<Vec<crate::pii::Finding>, Failure> {
         let again = match (&previous, engine.as_ref()) {
-            (Some((before, earlier)), Some(e)) => e.reread(
+            (Some((before, earlier, _)), Some(e)) => e.reread(
                 before,
                 &earlier.lines,
                 earlier.timings.scale,
@@ -411,8 +415,16 @@ fn video(args: &[String]) -> Result<(), Failure> {
             None => read_text(path, cache.as_deref(), &models, engine)?,
         };
         let mut findings = crate::pii::scan(&ocr, &policy);
-        findings.extend(scan_pictures(&image, &ocr, &models, &mut faces, &policy)?);
-        previous = Some((image, ocr));
+        let (found, seen) = scan_pictures_after(
+            &image,
+            &ocr,
+            &models,
+            &mut faces,
+            &policy,
+            previous.as_ref().map(|(b, _, f)| (b, f.as_slice())),
+        )?;
+        findings.extend(found);
+        previous = Some((image, ocr, seen));
         Ok(findings)
     };
     for path in &frames {
@@ -636,17 +648,35 @@ fn scan_pictures(
     detector: &mut Option<crate::detection::faces::FaceDetector>,
     policy: &Policy,
 ) -> Result<Vec<crate::pii::Finding>, Error> {
+    Ok(scan_pictures_after(image, ocr, models, detector, policy, None)?.0)
+}
+
+/// As [`scan_pictures`]; with `previous` (the frame looked at before and its faces) the face
+/// model looks only where `image` changed since. Also returns the faces found.
+fn scan_pictures_after(
+    image: &crate::imaging::Image,
+    ocr: &crate::detection::ocr::OcrResult,
+    models: &Path,
+    detector: &mut Option<crate::detection::faces::FaceDetector>,
+    policy: &Policy,
+    previous: Option<(&Image, &[crate::detection::faces::Face])>,
+) -> Result<(Vec<crate::pii::Finding>, Vec<crate::detection::faces::Face>), Error> {
     use crate::detection::faces::{FaceDetector, FaceOptions};
     if detector.is_none() {
         *detector = Some(FaceDetector::load_dir(models)?);
     }
-    let (faces, _) = detector
-        .as_ref()
-        .unwrap()
-        .detect(image, &FaceOptions::default())?;
-    Ok(crate::pii::pictures::scan_pictures(
-        image, ocr, &faces, policy,
-    ))
+    let detector = detector.as_ref().unwrap();
+    let options = FaceOptions::default();
+    let again = match previous {
+        Some((before, earlier)) => detector.detect_changed(before, image, earlier, &options)?,
+        None => None,
+    };
+    let (faces, _) = match again {
+        Some(found) => found,
+        None => detector.detect(image, &options)?,
+    };
+    let findings = crate::pii::pictures::scan_pictures(image, ocr, &faces, policy);
+    Ok((findings, faces))
 }
 
 /// Reads the text of `input`, or takes it from `cache` (`<stem>.ocr.json`) when it is there

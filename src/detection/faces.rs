@@ -32,6 +32,11 @@ pub const FACE_MODEL: &str = "centerface.onnx";
 /// still missed; at full size all 40. So the model is given faces of 20 px or more.
 const MODEL_MIN_FACE: f32 = 20.0;
 
+/// Rows looked at above and below a change when a frame is looked at again only where it
+/// changed (at least; the tallest face seen before if larger): a face whose mouth or eyes
+/// moved is looked at whole, with room around it.
+pub const FACE_MARGIN: u32 = 96;
+
 /// How to look for faces.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FaceOptions {
@@ -145,12 +150,83 @@ impl FaceDetector {
         image: &Image,
         options: &FaceOptions,
     ) -> Result<(Vec<Face>, FaceTimings), Error> {
+        self.detect_at(
+            image,
+            input_scale(image.width, image.height, options),
+            options,
+        )
+    }
+
+    /// Finds the faces in `now` after `before` (the previous frame looked at, same size)
+    /// showed `earlier`: the model looks only at the bands of rows around what changed (as
+    /// text is reread, see [`crate::detection::ocr::changes`]; here with a margin of
+    /// [`FACE_MARGIN`] rows or the tallest earlier face, and grown over the earlier faces
+    /// crossing their edges), at the scale of the whole frame; faces outside the bands are
+    /// kept. `None` when the frame must be looked at whole: too much changed, or a face
+    /// found at a band's inner edge.
+    pub fn detect_changed(
+        &self,
+        before: &Image,
+        now: &Image,
+        earlier: &[Face],
+        options: &FaceOptions,
+    ) -> Result<Option<(Vec<Face>, FaceTimings)>, Error> {
+        use crate::detection::ocr::changes;
+        if (before.width, before.height) != (now.width, now.height) {
+            return Ok(None);
+        }
+        let quads: Vec<Quad> = earlier.iter().map(Face::quad).collect();
+        let tallest = earlier.iter().map(|f| f.y1 - f.y0).fold(0.0f32, f32::max);
+        let margin = FACE_MARGIN.max(tallest.ceil() as u32);
+        let Some(bands) = changes::bands(
+            &changes::changed_rows(before, now),
+            now.height,
+            &quads,
+            margin,
+        ) else {
+            return Ok(None);
+        };
+        let scale = input_scale(now.width, now.height, options);
+        let mut faces: Vec<Face> = earlier
+            .iter()
+            .filter(|f| changes::outside(&f.quad(), &bands))
+            .cloned()
+            .collect();
+        let mut timings = FaceTimings::default();
+        for &band in &bands {
+            let (found, t) = self.detect_at(&changes::crop_rows(now, band), scale, options)?;
+            timings.prepare_ms += t.prepare_ms;
+            timings.model_ms += t.model_ms;
+            timings.decode_ms += t.decode_ms;
+            timings.input_width = timings.input_width.max(t.input_width);
+            timings.input_height += t.input_height;
+            for mut f in found {
+                f.y0 += band[0] as f32;
+                f.y1 += band[0] as f32;
+                for p in &mut f.landmarks {
+                    p[1] += band[0] as f32;
+                }
+                if changes::cut(&f.quad(), &bands, now.height) {
+                    return Ok(None);
+                }
+                faces.push(f);
+            }
+        }
+        Ok(Some((faces, timings)))
+    }
+
+    /// Finds the faces in `image` scaled by `scale` for the model.
+    fn detect_at(
+        &self,
+        image: &Image,
+        scale: f32,
+        options: &FaceOptions,
+    ) -> Result<(Vec<Face>, FaceTimings), Error> {
         let mut timings = FaceTimings::default();
         if image.width == 0 || image.height == 0 {
             return Ok((Vec::new(), timings));
         }
         let start = now_ms();
-        let scale = input_scale(image.width, image.height, options);
         let (w, h) = (
             ((image.width as f32 * scale).round() as u32).max(1),
             ((image.height as f32 * scale).round() as u32).max(1),
