@@ -10,6 +10,7 @@
 //! text by up to about 13 levels in `dev_demo.mp4`; a changed glyph moves them by 20–100,
 //! and pixels that differ by a level or two everywhere (a fade) are noise too.
 
+use crate::geometry::quad_box;
 use crate::imaging::Image;
 
 use super::Quad;
@@ -59,11 +60,8 @@ pub fn changed_rows(before: &Image, now: &Image) -> Vec<bool> {
 
 /// Top and bottom of a quad (image rows).
 fn rows_of(q: &Quad) -> [f32; 2] {
-    let ys = q.iter().map(|p| p[1]);
-    [
-        ys.clone().fold(f32::INFINITY, f32::min),
-        ys.fold(f32::NEG_INFINITY, f32::max),
-    ]
+    let [_, top, _, bottom] = quad_box(q);
+    [top, bottom]
 }
 
 /// The bands of rows `[top, bottom)` of a `height`-row frame to look at again, given the cell

@@ -256,7 +256,7 @@ impl Ocr {
             .iter()
             .find(|l| changes::cut(&l.quad, &bands, now.height))
         {
-            if std::env::var_os("KURONURI_DEBUG_REREAD").is_some() {
+            if std::env::var_os("KURONURI_DEBUG_VIDEO").is_some() {
                 eprintln!(
                     "reread: {:?} at {:?} cut by one of {bands:?}",
                     cut.text, cut.quad
