@@ -137,20 +137,19 @@ fn ink(strip: &Strip) -> Ink {
 
 /// The rows `top..bottom` and columns `left..right` of a strip that hold ink, or `None` when
 /// too little stands out to tell.
-fn ink_bounds(strip: &Strip) -> Option<(usize, usize, usize, usize)> {
-    let Ink { rows, columns } = ink(strip);
+fn ink_bounds(Ink { rows, columns }: &Ink) -> Option<(usize, usize, usize, usize)> {
     let top = rows.iter().position(|&r| r)?;
     let bottom = HEIGHT - rows.iter().rev().position(|&r| r)?;
     let left = columns.iter().position(|&c| c)?;
-    let right = strip.width - columns.iter().rev().position(|&c| c)?;
+    let right = columns.len() - columns.iter().rev().position(|&c| c)?;
     (bottom - top >= HEIGHT / 6).then_some((top, bottom, left, right))
 }
 
 /// The line's quad fitted to its ink: `(for characters, for the line)`. The first is only
 /// brought in from above and below (so positions along the line keep their meaning); the
 /// second is also trimmed at both ends. A margin of a few strip pixels stays around the ink.
-fn fit_to_ink(q: &Quad, strip: &Strip) -> (Quad, Quad, (f32, f32)) {
-    let Some((top, bottom, left, right)) = ink_bounds(strip) else {
+fn fit_to_ink(q: &Quad, strip: &Strip, ink: &Ink) -> (Quad, Quad, (f32, f32)) {
+    let Some((top, bottom, left, right)) = ink_bounds(ink) else {
         return (*q, *q, (0.0, 1.0));
     };
     let t0 = top.saturating_sub(2) as f32 / HEIGHT as f32;
@@ -510,8 +509,9 @@ pub fn read_lines(
             .into_iter()
             .zip(chunk.iter().zip(&strips))
         {
-            let gaps = dropped(&decoded, step, &ink(s));
-            let (rows, line_quad, span) = fit_to_ink(q, s);
+            let inked = ink(s);
+            let gaps = dropped(&decoded, step, &inked);
+            let (rows, line_quad, span) = fit_to_ink(q, s, &inked);
             let line = to_fitted_line(&decoded, alphabet, (&rows, &line_quad), span, s.width, step);
             if !gaps.is_empty() {
                 gappy.push(Gappy {
@@ -586,7 +586,7 @@ pub fn read_lines(
             .iter()
             .zip(doubtful.iter().zip(turned.iter().zip(&strips)))
         {
-            let (rows, fitted, span) = fit_to_ink(q, s);
+            let (rows, fitted, span) = fit_to_ink(q, s, &ink(s));
             if let Some(line) =
                 to_fitted_line(decoded, alphabet, (&rows, &fitted), span, s.width, *step).map(|l| {
                     TextLine {
