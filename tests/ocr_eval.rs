@@ -1,6 +1,7 @@
 //! OCR quality on the shared evaluation set (`../shared/eval/dev`): for every `must` item, is
 //! its text (NFKC, spaces removed) found in the OCR output at the item's place? The share must
-//! reach 0.97 on `screen` and `jpeg` images and 0.90 on `photo` images.
+//! reach 0.97 on `screen` and `jpeg` images (checked on every test run) and 0.90 on `photo`
+//! images (a separate test, `#[ignore]`d while it is below the bar: run it with `--ignored`).
 //!
 //! Needs the models in `www/models` (`./build.sh build` fetches them). `KURONURI_EVAL_ONLY=0003`
 //! limits the run to cases whose name contains that text.
@@ -65,9 +66,9 @@ fn found(result: &OcrResult, text: &str, quad: &[[f32; 2]]) -> bool {
     joined.contains(&want)
 }
 
-#[test]
-#[ignore = "OCR quality is being brought up to the bar: run with --ignored"]
-fn ocr_reads_the_must_items_of_the_evaluation_set() {
+/// Reads every case of the given variants and checks each variant's share against its bar
+/// (0.90 for photos, 0.97 otherwise), printing each case's misses.
+fn check_variants(variants: &[&str]) {
     let dir = eval_dir();
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models");
     let engine = Ocr::load_dir(&models).expect("OCR models (run ./build.sh build)");
@@ -83,12 +84,15 @@ fn ocr_reads_the_must_items_of_the_evaluation_set() {
         let truth: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{id}.json"))).unwrap())
                 .unwrap();
+        let variant = truth["variant"].as_str().unwrap().to_string();
+        if !variants.contains(&variant.as_str()) {
+            continue;
+        }
         let image =
             decode(&std::fs::read(dir.join(case["file"].as_str().unwrap())).unwrap()).unwrap();
         let start = std::time::Instant::now();
         let result = engine.read(&image, &mut |_, _| {}).unwrap();
         let ms = start.elapsed().as_millis();
-        let variant = truth["variant"].as_str().unwrap().to_string();
         let (mut hits, mut total, mut missed) = (0, 0, Vec::new());
         for item in truth["items"].as_array().unwrap() {
             if item["tier"] != "must" || item["text"].as_str().is_none_or(|t| t.trim().is_empty()) {
@@ -119,9 +123,20 @@ fn ocr_reads_the_must_items_of_the_evaluation_set() {
         );
     }
     let mut failures = Vec::new();
-    for (variant, (hits, total)) in &by_variant {
-        let share = *hits as f64 / (*total).max(1) as f64;
-        let bar = if variant == "photo" { 0.90 } else { 0.97 };
+    for variant in variants {
+        let (hits, total) = by_variant.get(*variant).copied().unwrap_or_default();
+        if !only.is_empty() && total == 0 {
+            continue;
+        }
+        if only.is_empty() {
+            assert!(
+                total > 0,
+                "no {variant} case with must items in {}",
+                dir.display()
+            );
+        }
+        let share = hits as f64 / total.max(1) as f64;
+        let bar = if *variant == "photo" { 0.90 } else { 0.97 };
         eprintln!("{variant:<6} {hits}/{total} = {share:.3} (bar {bar})");
         if share < bar {
             failures.push(format!("{variant}: {share:.3} < {bar}"));
@@ -132,4 +147,15 @@ fn ocr_reads_the_must_items_of_the_evaluation_set() {
         "OCR below the bar: {}",
         failures.join(", ")
     );
+}
+
+#[test]
+fn ocr_reads_the_must_items_of_screens_and_jpegs() {
+    check_variants(&["screen", "jpeg"]);
+}
+
+#[test]
+#[ignore = "photographed sheets are read at 0.60 against the bar of 0.90: run with --ignored"]
+fn ocr_reads_the_must_items_of_photos() {
+    check_variants(&["photo"]);
 }

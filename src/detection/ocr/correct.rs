@@ -168,8 +168,14 @@ fn correct_lookalikes(chars: &mut [OcrChar]) {
         {
             // ャ→ヤ, ュ→ユ, ョ→ヨ (and hiragana): the full-size kana is the next code point.
             char::from_u32(c as u32 + 1)
-        } else if matches!(c, 'T' | '干' | '亍' | '〶' | '丁') && postal_code_follows(chars, i + 1)
+        } else if (matches!(
+            c,
+            'T' | '干' | '亍' | '〶' | '丁' | '平' | '千' | '于' | '下'
+        ) || (c == 'F' && single(chars, i + 9).is_some_and(is_kanji)))
+            && postal_code_follows(chars, i + 1)
         {
+            // 平/千/于/下 before a postal code: the 〒 of blurred photographed print (seen in
+            // ../shared/eval/dev photos); F only when an address (a kanji) follows the code.
             Some('〒')
         } else {
             None
@@ -181,15 +187,26 @@ fn correct_lookalikes(chars: &mut [OcrChar]) {
 }
 
 /// Whether `ddd-dddd` (ASCII or full-width, any dash) starts at `i`, after optional spaces.
-fn postal_code_follows(chars: &[OcrChar], mut i: usize) -> bool {
-    while single(chars, i).is_some_and(char::is_whitespace) {
-        i += 1;
-    }
-    let is_digit = |j: usize| {
-        single(chars, j).is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
-    };
-    let is_dash = |j: usize| single(chars, j).is_some_and(|c| "-－ー一—―‐−–".contains(c));
-    (0..3).all(|k| is_digit(i + k)) && is_dash(i + 3) && (4..8).all(|k| is_digit(i + k))
+fn postal_code_follows(chars: &[OcrChar], i: usize) -> bool {
+    let mut text = chars[i.min(chars.len())..].iter().map(|c| {
+        let mut it = c.text.chars();
+        match (it.next(), it.next()) {
+            (Some(c), None) => c,
+            _ => '\u{FFFD}',
+        }
+    });
+    starts_with_postal_code(&mut text)
+}
+
+/// Whether `text` starts with a postal code `ddd-dddd` (ASCII or full-width digits, any
+/// dash), after optional spaces.
+pub fn starts_with_postal_code(text: &mut dyn Iterator<Item = char>) -> bool {
+    let mut text = text.skip_while(|c| c.is_whitespace());
+    let digit =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+    (0..3).all(|_| digit(text.next()))
+        && text.next().is_some_and(|c| "-－ー一—―‐−–".contains(c))
+        && (0..4).all(|_| digit(text.next()))
 }
 
 #[cfg(test)]
@@ -223,6 +240,10 @@ mod tests {
         assert_eq!(fixed("090一1234ー5678"), "090-1234-5678");
         assert_eq!(fixed("T338-8284東京"), "〒338-8284東京");
         assert_eq!(fixed("T 338ー8284"), "〒 338-8284");
+        assert_eq!(fixed("平359-2995北海道"), "〒359-2995北海道");
+        assert_eq!(fixed("F349-1220北海道"), "〒349-1220北海道");
+        assert_eq!(fixed("F349-1220"), "F349-1220", "a code, not an address");
+        assert_eq!(fixed("平成3年"), "平成3年");
         assert_eq!(fixed("Tokyo"), "Tokyo");
         assert_eq!(fixed("ハラダュウコ"), "ハラダユウコ");
         assert_eq!(fixed("キャンセル シュウ"), "キャンセル シュウ");
