@@ -99,13 +99,23 @@ pub fn correct(chars: &mut Vec<OcrChar>) {
 /// 「3丁17番」: between digits, 丁 is always the block number's 丁目, and the recogniser
 /// sometimes drops the 目 of clear, large print (seen on 29-px text in
 /// `../shared/eval/dev`, read correctly at half the size). The 丁 gives the left half of its
-/// quad to itself and the right half to the 目.
+/// quad to itself and the right half to the 目. A 目 read as 日 there (「4丁日12番」, small or
+/// blurred print) is put right too.
 fn restore_chome(chars: &mut Vec<OcrChar>) {
     let digit = |c: Option<char>| {
         c.is_some_and(|c| {
             c.is_ascii_digit() || ('０'..='９').contains(&c) || "一二三四五六七八九十".contains(c)
         })
     };
+    for i in 1..chars.len().saturating_sub(2) {
+        if single(chars, i) == Some('丁')
+            && single(chars, i + 1) == Some('日')
+            && digit(single(chars, i - 1))
+            && digit(single(chars, i + 2))
+        {
+            chars[i + 1].text = "目".to_string();
+        }
+    }
     let mut i = 1;
     while i + 1 < chars.len() {
         if single(chars, i) == Some('丁')
@@ -171,12 +181,17 @@ fn correct_lookalikes(chars: &mut [OcrChar]) {
         } else if (matches!(
             c,
             'T' | '干' | '亍' | '〶' | '丁' | '平' | '千' | '于' | '下'
-        ) || (c == 'F' && single(chars, i + 9).is_some_and(is_kanji)))
+        ) || ("F=τテ".contains(c) && single(chars, i + 9).is_some_and(is_kanji)))
             && postal_code_follows(chars, i + 1)
         {
-            // 平/千/于/下 before a postal code: the 〒 of blurred photographed print (seen in
-            // ../shared/eval/dev photos); F only when an address (a kanji) follows the code.
+            // The 〒 before a postal code, misread (平/千/于/下 in blurred photographed print,
+            // =/τ/テ on screens of ../shared/eval/dev); the less sure look-alikes only when an
+            // address (a kanji) follows the code.
             Some('〒')
+        } else if c == '网' {
+            // The Simplified 网 (net) is not written in Japanese; in names and places it is a
+            // misread 岡 (福网県).
+            Some('岡')
         } else {
             None
         };
@@ -244,6 +259,13 @@ mod tests {
         assert_eq!(fixed("F349-1220北海道"), "〒349-1220北海道");
         assert_eq!(fixed("F349-1220"), "F349-1220", "a code, not an address");
         assert_eq!(fixed("平成3年"), "平成3年");
+        assert_eq!(fixed("τ777-4759福岡県"), "〒777-4759福岡県");
+        assert_eq!(fixed("テ769-8556愛知県"), "〒769-8556愛知県");
+        assert_eq!(fixed("=790-9755"), "=790-9755", "no address after it");
+        assert_eq!(fixed("福网県福网市"), "福岡県福岡市");
+        assert_eq!(fixed("成城5丁日8番16号"), "成城5丁目8番16号");
+        assert_eq!(fixed("日曜日"), "日曜日");
+        assert_eq!(fixed("3丁日"), "3丁日", "no block number after it");
         assert_eq!(fixed("Tokyo"), "Tokyo");
         assert_eq!(fixed("ハラダュウコ"), "ハラダユウコ");
         assert_eq!(fixed("キャンセル シュウ"), "キャンセル シュウ");
