@@ -445,9 +445,6 @@ impl Layout {
             }
         }
         let exact = columns.len();
-        if exact < 2 {
-            return None;
-        }
         // Headers read with a slip join the known ones; the rest count as columns between
         // known ones, or beside them within one and a half times the usual gap between known
         // columns (a side menu's item in the same row is further off).
@@ -456,6 +453,12 @@ impl Layout {
             .map(|&s| (s, near(&self.segments[s].text)))
             .collect();
         let near_count = guesses.iter().filter(|(_, k)| k.is_some()).count();
+        // Two exact labels make a header row; in a photographed sheet, where every header may
+        // come out with a slip (氏者, 批会), two labels read with a slip in a row of four
+        // segments or more do too.
+        if exact < 2 && !(exact + near_count >= 2 && row.len() >= 4) {
+            return None;
+        }
         for &(s, kind) in guesses.iter().filter(|(_, k)| k.is_some()) {
             let seg = &self.segments[s];
             columns.push(Column {
@@ -620,5 +623,93 @@ impl Layout {
             })
             .min_by(|a, b| a.1.y0.total_cmp(&b.1.y0))
             .map(|(i, _)| i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detection::ocr::OcrChar;
+
+    /// A line of `text` from `x` on at row `y`, 12 px per character, 14 px high.
+    fn cell(text: &str, x: f32, y: f32) -> TextLine {
+        let chars: Vec<OcrChar> = text
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                let a = x + 12.0 * i as f32;
+                OcrChar {
+                    text: c.to_string(),
+                    quad: [[a, y], [a + 12.0, y], [a + 12.0, y + 14.0], [a, y + 14.0]],
+                    confidence: 0.9,
+                }
+            })
+            .collect();
+        let x1 = x + 12.0 * chars.len() as f32;
+        TextLine {
+            text: text.to_string(),
+            confidence: 0.9,
+            quad: [[x, y], [x1, y], [x1, y + 14.0], [x, y + 14.0]],
+            chars,
+            detected: None,
+        }
+    }
+
+    /// A table: the header row given, then three rows of a number, a name and two scores.
+    fn table(header: [&str; 4]) -> Vec<TextLine> {
+        let xs = [10.0, 100.0, 250.0, 350.0];
+        let mut lines: Vec<TextLine> = header
+            .iter()
+            .zip(xs)
+            .map(|(h, x)| cell(h, x, 10.0))
+            .collect();
+        for (r, row) in [
+            ["1", "山田太郎", "80", "75"],
+            ["2", "佐藤花子", "91", "66"],
+            ["3", "鈴木一郎", "70", "88"],
+        ]
+        .iter()
+        .enumerate()
+        {
+            let y = 40.0 + 30.0 * r as f32;
+            lines.extend(row.iter().zip(xs).map(|(t, x)| cell(t, x, y)));
+        }
+        lines
+    }
+
+    fn label(text: &str) -> Option<&'static str> {
+        ["番号", "氏名", "国語", "数学"]
+            .into_iter()
+            .find(|l| *l == text)
+    }
+
+    fn near(text: &str) -> Option<&'static str> {
+        // One character right of two.
+        ["番号", "氏名", "国語", "数学"].into_iter().find(|l| {
+            l.chars().count() == text.chars().count()
+                && l.chars().zip(text.chars()).filter(|(a, b)| a != b).count() <= 1
+        })
+    }
+
+    #[test]
+    fn a_header_row_read_with_slips_still_heads_its_table() {
+        for header in [
+            ["番号", "氏名", "国語", "数学"],
+            // Every label misread by one character, as on a blurred photo.
+            ["番者", "氏者", "国話", "数字"],
+        ] {
+            let lines = table(header);
+            let tables = layout(&lines).tables(&lines, label, near);
+            assert_eq!(tables.len(), 1, "{header:?}");
+            let names = tables[0]
+                .cells
+                .iter()
+                .filter(|c| tables[0].columns[c.column].kind == Some("氏名"))
+                .count();
+            assert_eq!(names, 3, "{header:?}");
+        }
+        // One label read with a slip and nothing else known is no header.
+        let lines = table(["1234", "氏者", "xyz", "abc"]);
+        assert!(layout(&lines).tables(&lines, label, near).is_empty());
     }
 }
