@@ -107,21 +107,16 @@ fn restore_chome(chars: &mut Vec<OcrChar>) {
             c.is_ascii_digit() || ('０'..='９').contains(&c) || "一二三四五六七八九十".contains(c)
         })
     };
-    for i in 1..chars.len().saturating_sub(2) {
-        if single(chars, i) == Some('丁')
-            && single(chars, i + 1) == Some('日')
-            && digit(single(chars, i - 1))
-            && digit(single(chars, i + 2))
-        {
-            chars[i + 1].text = "目".to_string();
-        }
-    }
     let mut i = 1;
     while i + 1 < chars.len() {
-        if single(chars, i) == Some('丁')
-            && digit(single(chars, i - 1))
-            && digit(single(chars, i + 1))
-        {
+        if single(chars, i) != Some('丁') || !digit(single(chars, i - 1)) {
+            i += 1;
+            continue;
+        }
+        if single(chars, i + 1) == Some('日') && digit(single(chars, i + 2)) {
+            chars[i + 1].text = "目".to_string();
+            i += 2;
+        } else if digit(single(chars, i + 1)) {
             let q = chars[i].quad;
             let mid = |a: [f32; 2], b: [f32; 2]| [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
             let (top, bottom) = (mid(q[0], q[1]), mid(q[3], q[2]));
