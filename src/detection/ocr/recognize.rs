@@ -24,9 +24,9 @@ pub const MAX_WIDTH: usize = HEIGHT * 60;
 /// Pixels (width × height summed over a batch) per recogniser run, and strips per run.
 /// Smaller batches are faster with rten (the bench's dense 1920×1080 screen natively on one
 /// thread: 7.6–8.9 s with 2 strips of 2000 pixels against 10.4–11.6 s with these; in
-/// WebAssembly 9.9 s against 13.0 s with two workers), but read differently: shorter strips
-/// of a batch are padded to the longest, and the model mixes what it sees along the whole
-/// line, padding included. With 2-strip batches the header row of a photographed grade sheet
+/// WebAssembly 9.9 s against 13.0 s with two workers, one run each), but read differently:
+/// shorter strips of a batch are padded to the longest, and the model mixes what it sees
+/// along the whole line, padding included. With 2-strip batches the header row of a photographed grade sheet
 /// (../shared/eval/dev dev_0050) lost its 番号 and the sheet's names went unmasked
 /// (must-recall over the set 0.987 → 0.973), so the batches the rules were measured with stay.
 const BATCH_PIXELS: usize = HEIGHT * 6000;
