@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use rten::{Model, NodeId};
+use crate::detection::network::Network;
 use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
 use serde::{Deserialize, Serialize};
@@ -108,23 +108,30 @@ pub struct FaceTimings {
 
 /// The loaded face model.
 pub struct FaceDetector {
-    model: Model,
-    input: NodeId,
+    model: Network,
+    input: String,
     /// Heatmap, scale, offset, landmarks.
-    outputs: [NodeId; 4],
+    outputs: [String; 4],
 }
 
 impl FaceDetector {
     pub fn from_bytes(bytes: Vec<u8>) -> Result<FaceDetector, Error> {
         let model =
-            Model::load(bytes).map_err(|e| Error::Model(format!("face detection model: {e}")))?;
-        let node = |name: &str| {
-            model
-                .find_node(name)
-                .ok_or_else(|| Error::Model(format!("face detection model: no node named {name}")))
-        };
-        let input = node("input.1")?;
-        let outputs = [node("537")?, node("538")?, node("539")?, node("540")?];
+            Network::load(bytes).map_err(|e| Error::Model(format!("face detection model: {e}")))?;
+        let input = "input.1".to_string();
+        let outputs = ["537", "538", "539", "540"].map(String::from);
+        for name in outputs.iter() {
+            if !model.output_names().contains(name) {
+                return Err(Error::Model(format!(
+                    "face detection model: no output named {name}"
+                )));
+            }
+        }
+        if !model.input_names().contains(&input) {
+            return Err(Error::Model(format!(
+                "face detection model: no input named {input}"
+            )));
+        }
         Ok(FaceDetector {
             model,
             input,
@@ -253,7 +260,10 @@ impl FaceDetector {
         timings.prepare_ms = ran - start;
         let outputs = self
             .model
-            .run(vec![(self.input, tensor.into())], &self.outputs, None)
+            .run(
+                vec![(self.input.as_str(), tensor.into())],
+                &self.outputs.each_ref().map(String::as_str),
+            )
             .map_err(|e| Error::Model(format!("face detection failed: {e}")))?;
         let decoded = now_ms();
         timings.model_ms = decoded - ran;

@@ -1,10 +1,12 @@
-//! Finding things in pixels: faces ([`faces`]), card outlines ([`cards`]), reading text ([`ocr`]), where that text sits ([`layout`]), QR
+//! Finding things in pixels: faces ([`faces`]), card outlines ([`cards`]), reading text ([`ocr`]), where that text sits ([`layout`]),
+//! the model runner they share ([`network`]), QR
 //! codes and barcodes ([`codes`]) and red seal impressions ([`seals`]).
 
 pub mod cards;
 pub mod codes;
 pub mod faces;
 pub mod layout;
+pub mod network;
 pub mod ocr;
 pub mod seals;
 #[cfg(test)]

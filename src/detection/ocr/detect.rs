@@ -7,7 +7,7 @@
 //! least [`BOX_THRESHOLD`] becomes the minimum-area rectangle around it, grown by the "unclip"
 //! distance (DBNet predicts a shrunken core of each line), and is mapped back to the image.
 
-use rten::Model;
+use crate::detection::network::Network;
 use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
 use serde::{Deserialize, Serialize};
@@ -151,7 +151,7 @@ pub fn plan(width: u32, height: u32, scale: f32) -> Plan {
 
 /// The detector's probabilities over one tile of the plan (`w × h`, row-major).
 pub fn run_tile(
-    model: &Model,
+    model: &Network,
     image: &Image,
     plan: &Plan,
     tile: [u32; 4],
@@ -179,7 +179,7 @@ pub fn run_tile(
     let ran = now_ms();
     timings.detect_prepare_ms += ran - start;
     let output = model
-        .run_one(tensor.into(), None)
+        .run_one(tensor.into())
         .map_err(|e| Error::Model(format!("text detection failed: {e}")))?;
     timings.detect_model_ms += now_ms() - ran;
     let probs: NdTensor<f32, 4> = output
@@ -349,7 +349,7 @@ pub fn quads_from_map(map: &ProbabilityMap, scale: f32) -> Vec<Quad> {
 
 /// Finds the text lines of `image`, reading it at `scale`.
 pub fn detect_lines(
-    model: &Model,
+    model: &Network,
     image: &Image,
     scale: f32,
     timings: &mut Timings,
@@ -364,7 +364,7 @@ pub fn detect_lines(
 
 /// The quads of `image` read at `scale` (no second look).
 pub fn detect_at(
-    model: &Model,
+    model: &Network,
     image: &Image,
     scale: f32,
     timings: &mut Timings,

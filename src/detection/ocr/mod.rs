@@ -17,7 +17,7 @@ pub mod recognize;
 
 use std::path::Path;
 
-use rten::Model;
+use crate::detection::network::Network;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -86,8 +86,8 @@ pub const DICTIONARY: &str = "ppocr_keys_v5.txt";
 
 /// The loaded models and the recogniser's alphabet.
 pub struct Ocr {
-    detector: Model,
-    recognizer: Model,
+    detector: Network,
+    recognizer: Network,
     alphabet: Vec<String>,
     weights: Vec<f32>,
 }
@@ -103,9 +103,10 @@ impl Ocr {
         recognizer: Vec<u8>,
         dictionary: &str,
     ) -> Result<Ocr, Error> {
-        let detector = Model::load(detector).map_err(|e| model_error("text detection model", e))?;
+        let detector =
+            Network::load(detector).map_err(|e| model_error("text detection model", e))?;
         let recognizer =
-            Model::load(recognizer).map_err(|e| model_error("text recognition model", e))?;
+            Network::load(recognizer).map_err(|e| model_error("text recognition model", e))?;
         // Line 0 is the CTC blank, the last line a space; the count matches the model's output.
         let alphabet: Vec<String> = dictionary
             .lines()

@@ -6,7 +6,7 @@
 //! at each time step, repeats merged, blanks dropped. A character's place is the run of time
 //! steps it won, widened to the midpoints between its neighbours, mapped back along the quad.
 
-use rten::Model;
+use crate::detection::network::Network;
 use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
 use unicode_normalization::UnicodeNormalization;
@@ -320,7 +320,7 @@ fn to_fitted_line(
 
 /// Reads strips in batches; returns for each its decoded symbols and the strip width per step.
 fn recognize(
-    model: &Model,
+    model: &Network,
     weights: &[f32],
     strips: &[Strip],
     timings: &mut Timings,
@@ -354,7 +354,7 @@ fn recognize(
         let tensor = NdTensor::from_data([batch.len(), 3, HEIGHT, width], input);
         let ran = now_ms();
         let output = model
-            .run_one(tensor.into(), None)
+            .run_one(tensor.into())
             .map_err(|e| Error::Model(format!("text recognition failed: {e}")))?;
         let decoding = now_ms();
         timings.recognize_model_ms += decoding - ran;
@@ -523,7 +523,7 @@ fn upside_down(q: &Quad) -> Quad {
 /// Reads every quad of `image`. Lines read with confidence under [`RETRY_BELOW`] are read again
 /// upside down, and the better reading is kept.
 pub fn read_lines(
-    model: &Model,
+    model: &Network,
     alphabet: &[String],
     weights: &[f32],
     image: &Image,

@@ -1,0 +1,474 @@
+//! Runs an ONNX model with rten, except its depthwise convolutions, which run on our own kernel
+//! ([`depthwise`]).
+//!
+//! rten (0.27) computes depthwise convolutions one multiply at a time; in the mobile networks we
+//! use they are about half of all the time (PP-OCRv5 recognition, 48×1280 strip, one core:
+//! 147 of 256 ms of convolutions; CenterFace at 1920×1088: ~370 of 760 ms). rten has no way to
+//! register an operator from outside the crate, so [`Network::load`] cuts the model's graph at
+//! each depthwise convolution: the runs of other nodes between them become small models that
+//! rten loads from bytes written here ([`onnx_wire`]), and the convolutions become steps that
+//! call the kernel. A step's inputs are looked up by name among the values computed so far,
+//! and each value is dropped after its last use.
+
+pub mod depthwise;
+pub mod onnx_wire;
+
+use std::collections::{HashMap, HashSet};
+
+use rten::{Model, NodeId, Value, ValueOrView};
+use rten_tensor::prelude::*;
+use rten_tensor::Tensor;
+
+use depthwise::DepthwiseConv;
+
+enum Step {
+    /// A piece of the graph run by rten.
+    Piece {
+        model: Model,
+        inputs: Vec<(String, NodeId)>,
+        outputs: Vec<(String, NodeId)>,
+    },
+    Depthwise {
+        input: String,
+        output: String,
+        conv: DepthwiseConv,
+    },
+}
+
+/// A model ready to run.
+pub struct Network {
+    steps: Vec<Step>,
+    /// Per step, the values no later step (nor the caller) needs.
+    drop_after: Vec<Vec<String>>,
+    inputs: Vec<String>,
+    outputs: Vec<String>,
+}
+
+/// The depthwise convolution a node is, if it is one the kernel computes.
+fn as_depthwise(
+    node: &onnx_wire::Node,
+    initializers: &HashMap<&str, &onnx_wire::Initializer>,
+) -> Option<DepthwiseConv> {
+    if node.op_type != "Conv"
+        || !(node.domain.is_empty() || node.domain == "ai.onnx")
+        || !node.other_attrs.is_empty()
+        || !(2..=3).contains(&node.inputs.len())
+        || node.outputs.len() != 1
+        || initializers.contains_key(node.inputs[0].as_str())
+    {
+        return None;
+    }
+    let weight = initializers.get(node.inputs[1].as_str())?.floats()?;
+    let &[channels, 1, kernel, kernel_w] = &weight.dims[..] else {
+        return None;
+    };
+    let ints = |name: &str, default: &[i64]| node.ints(name).unwrap_or(default).to_vec();
+    let square = kernel as i64;
+    let geometry_ok = kernel == kernel_w
+        && ints("group", &[1]) == [channels as i64]
+        && ints("dilations", &[1, 1]) == [1, 1]
+        && ints("kernel_shape", &[square, square]) == [square, square];
+    let strides = ints("strides", &[1, 1]);
+    let pads = ints("pads", &[0, 0, 0, 0]);
+    if !geometry_ok || strides.len() != 2 || pads.len() != 4 {
+        return None;
+    }
+    // Names of the attributes read above; anything else (auto_pad is a string) means "not ours".
+    let known = ["group", "dilations", "kernel_shape", "strides", "pads"];
+    if node
+        .int_attrs
+        .iter()
+        .any(|(n, _)| !known.contains(&n.as_str()))
+    {
+        return None;
+    }
+    let pads: Vec<usize> = pads
+        .iter()
+        .map(|&p| usize::try_from(p).ok())
+        .collect::<Option<_>>()?;
+    let bias = match node.inputs.get(2) {
+        Some(name) if !name.is_empty() => {
+            let b = initializers.get(name.as_str())?.floats()?;
+            (b.dims == [channels]).then_some(b.data)?.into()
+        }
+        _ => None,
+    };
+    // ONNX pads are [top, left, bottom, right] for 2-D (begin of each axis, then end).
+    DepthwiseConv::new(
+        channels,
+        kernel,
+        [
+            usize::try_from(strides[0]).ok()?,
+            usize::try_from(strides[1]).ok()?,
+        ],
+        [pads[0], pads[1], pads[2], pads[3]],
+        weight.data,
+        bias,
+    )
+}
+
+/// The constant `add` adds to `value`, one per channel, if `add` is an `Add` of `value` and an
+/// initializer of `channels` values shaped `[1, C, 1, 1]` or `[C, 1, 1]`.
+fn per_channel_constant(
+    add: &onnx_wire::Node,
+    value: &str,
+    initializers: &HashMap<&str, &onnx_wire::Initializer>,
+    channels: usize,
+) -> Option<Vec<f32>> {
+    if add.op_type != "Add"
+        || !add.domain.is_empty()
+        || add.inputs.len() != 2
+        || add.outputs.len() != 1
+    {
+        return None;
+    }
+    let other = match (add.inputs[0].as_str(), add.inputs[1].as_str()) {
+        (a, b) if a == value && b != value => b,
+        (a, b) if b == value && a != value => a,
+        _ => return None,
+    };
+    let t = initializers.get(other)?.floats()?;
+    (t.dims == [1, channels, 1, 1] || t.dims == [channels, 1, 1]).then_some(t.data)
+}
+
+fn load_error(e: impl std::fmt::Display) -> String {
+    format!("cannot load a piece of the model: {e}")
+}
+
+impl Network {
+    /// Loads an ONNX model, cut at its depthwise convolutions. A model that has none, or that
+    /// cannot be taken apart, is loaded whole.
+    pub fn load(bytes: Vec<u8>) -> Result<Network, String> {
+        match Network::split(&bytes) {
+            Ok(Some(network)) => Ok(network),
+            Ok(None) | Err(_) => Network::whole(bytes),
+        }
+    }
+
+    /// The model as one rten model (used for models without depthwise convolutions, and by
+    /// tests to compare).
+    pub fn whole(bytes: Vec<u8>) -> Result<Network, String> {
+        let model = Model::load(bytes).map_err(|e| e.to_string())?;
+        let name = |id: NodeId| {
+            model
+                .node_info(id)
+                .and_then(|n| n.name().map(str::to_string))
+        };
+        let names = |ids: &[NodeId]| -> Result<Vec<(String, NodeId)>, String> {
+            ids.iter()
+                .map(|&id| Ok((name(id).ok_or("a graph input or output has no name")?, id)))
+                .collect()
+        };
+        let inputs = names(model.input_ids())?;
+        let outputs = names(model.output_ids())?;
+        Ok(Network {
+            inputs: inputs.iter().map(|(n, _)| n.clone()).collect(),
+            outputs: outputs.iter().map(|(n, _)| n.clone()).collect(),
+            steps: vec![Step::Piece {
+                model,
+                inputs,
+                outputs,
+            }],
+            drop_after: vec![Vec::new()],
+        })
+    }
+
+    fn split(bytes: &[u8]) -> Result<Option<Network>, String> {
+        let graph = onnx_wire::parse(bytes)?;
+        let initializers: HashMap<&str, &onnx_wire::Initializer> = graph
+            .initializers
+            .iter()
+            .map(|i| (i.name.as_str(), i))
+            .collect();
+        // Steps as lists of node indices: a piece for rten, or a depthwise convolution (with the
+        // `Add` of a per-channel constant after it, which becomes its bias, when there is one).
+        enum Plan {
+            Piece(Vec<usize>),
+            Depthwise(Vec<usize>, DepthwiseConv),
+        }
+        let mut consumers: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, node) in graph.nodes.iter().enumerate() {
+            for name in &node.inputs {
+                consumers.entry(name.as_str()).or_default().push(i);
+            }
+        }
+        let mut plan = Vec::new();
+        let mut piece = Vec::new();
+        let mut absorbed = HashSet::new();
+        for (i, node) in graph.nodes.iter().enumerate() {
+            if absorbed.contains(&i) {
+                continue;
+            }
+            let Some(mut conv) = as_depthwise(node, &initializers) else {
+                piece.push(i);
+                continue;
+            };
+            if !piece.is_empty() {
+                plan.push(Plan::Piece(std::mem::take(&mut piece)));
+            }
+            let mut nodes = vec![i];
+            let output = node.outputs[0].as_str();
+            if let (Some(&[j]), false) = (
+                consumers.get(output).map(Vec::as_slice),
+                graph.outputs.iter().any(|o| o == output),
+            ) {
+                if let Some(bias) =
+                    per_channel_constant(&graph.nodes[j], output, &initializers, conv.channels)
+                {
+                    for (b, add) in conv.bias.iter_mut().zip(bias) {
+                        *b += add;
+                    }
+                    absorbed.insert(j);
+                    nodes.push(j);
+                }
+            }
+            plan.push(Plan::Depthwise(nodes, conv));
+        }
+        if !plan.iter().any(|p| matches!(p, Plan::Depthwise(..))) {
+            return Ok(None);
+        }
+        if !piece.is_empty() {
+            plan.push(Plan::Piece(piece));
+        }
+        let nodes_of = |p: &Plan| -> Vec<usize> {
+            match p {
+                Plan::Piece(n) | Plan::Depthwise(n, _) => n.clone(),
+            }
+        };
+        // What each step reads from earlier steps (or the caller), and what it produces.
+        let reads: Vec<Vec<String>> = plan
+            .iter()
+            .map(|p| {
+                let indices = nodes_of(p);
+                let produced: HashSet<&str> = indices
+                    .iter()
+                    .flat_map(|&i| graph.nodes[i].outputs.iter().map(String::as_str))
+                    .collect();
+                let mut seen = HashSet::new();
+                indices
+                    .iter()
+                    .flat_map(|&i| graph.nodes[i].inputs.iter())
+                    .filter(|name| {
+                        !name.is_empty()
+                            && !produced.contains(name.as_str())
+                            && !initializers.contains_key(name.as_str())
+                            && seen.insert(name.as_str())
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .collect();
+        // Walking back: what is still needed after each step.
+        let mut needed: HashSet<String> = graph.outputs.iter().cloned().collect();
+        let mut needed_after = vec![HashSet::new(); plan.len()];
+        for i in (0..plan.len()).rev() {
+            needed_after[i] = needed.clone();
+            needed.extend(reads[i].iter().cloned());
+        }
+        let mut steps = Vec::with_capacity(plan.len());
+        let mut drop_after = Vec::with_capacity(plan.len());
+        // Older files list their initializers among the graph's inputs too.
+        let graph_inputs: Vec<String> = graph
+            .inputs
+            .iter()
+            .filter(|n| !initializers.contains_key(n.as_str()))
+            .cloned()
+            .collect();
+        let mut live: HashSet<String> = graph_inputs.iter().cloned().collect();
+        for (i, p) in plan.into_iter().enumerate() {
+            let nodes: Vec<&onnx_wire::Node> =
+                nodes_of(&p).into_iter().map(|i| &graph.nodes[i]).collect();
+            let outputs: Vec<String> = nodes
+                .iter()
+                .flat_map(|n| n.outputs.iter())
+                .filter(|n| needed_after[i].contains(n.as_str()))
+                .cloned()
+                .collect();
+            for name in &reads[i] {
+                if !live.contains(name) {
+                    return Err(format!("the model reads {name} before it is computed"));
+                }
+            }
+            steps.push(match p {
+                Plan::Depthwise(_, conv) => Step::Depthwise {
+                    input: nodes[0].inputs[0].clone(),
+                    output: nodes[nodes.len() - 1].outputs[0].clone(),
+                    conv,
+                },
+                Plan::Piece(_) => {
+                    let used: HashSet<&str> = nodes
+                        .iter()
+                        .flat_map(|n| n.inputs.iter().map(String::as_str))
+                        .collect();
+                    let weights: Vec<&[u8]> = graph
+                        .initializers
+                        .iter()
+                        .filter(|init| used.contains(init.name.as_str()))
+                        .map(|init| init.field)
+                        .collect();
+                    let node_bytes: Vec<&[u8]> = nodes.iter().map(|n| n.bytes).collect();
+                    let piece = onnx_wire::encode_model(
+                        &graph.model_fields,
+                        &node_bytes,
+                        &weights,
+                        &reads[i],
+                        &outputs,
+                    );
+                    let model = Model::load(piece).map_err(load_error)?;
+                    let id = |name: &String| {
+                        model
+                            .find_node(name)
+                            .map(|id| (name.clone(), id))
+                            .ok_or_else(|| load_error(format!("no value named {name}")))
+                    };
+                    Step::Piece {
+                        inputs: reads[i].iter().map(id).collect::<Result<_, _>>()?,
+                        outputs: outputs.iter().map(id).collect::<Result<_, _>>()?,
+                        model,
+                    }
+                }
+            });
+            live.extend(outputs.iter().cloned());
+            let dropped: Vec<String> = live
+                .iter()
+                .filter(|n| !needed_after[i].contains(n.as_str()))
+                .cloned()
+                .collect();
+            for name in &dropped {
+                live.remove(name);
+            }
+            drop_after.push(dropped);
+        }
+        Ok(Some(Network {
+            steps,
+            drop_after,
+            inputs: graph_inputs,
+            outputs: graph.outputs.clone(),
+        }))
+    }
+
+    /// How many of the model's depthwise convolutions run on our kernel.
+    pub fn depthwise_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s, Step::Depthwise { .. }))
+            .count()
+    }
+
+    /// Runs the model on named inputs and returns the named outputs, in that order.
+    pub fn run(&self, inputs: Vec<(&str, Value)>, outputs: &[&str]) -> Result<Vec<Value>, String> {
+        let mut values: HashMap<String, Value> = inputs
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+        for name in &self.inputs {
+            if !values.contains_key(name) {
+                return Err(format!("the model's input {name} was not given"));
+            }
+        }
+        // Natively, the buffer of the largest value no longer needed, for the next convolution's
+        // output: a fresh allocation of tens of megabytes is returned to the system when freed
+        // and page-faulted in again when allocated, which costs more than the convolution. In
+        // WebAssembly freed memory stays in the module's heap, and a kept buffer would only
+        // raise the peak memory.
+        let mut spare: Option<Vec<f32>> = None;
+        for (step, dropped) in self.steps.iter().zip(&self.drop_after) {
+            match step {
+                Step::Piece {
+                    model,
+                    inputs,
+                    outputs,
+                } => {
+                    let given: Vec<(NodeId, ValueOrView)> = inputs
+                        .iter()
+                        .map(|(name, id)| {
+                            let v = values.get(name).ok_or_else(|| format!("no value {name}"))?;
+                            Ok((*id, ValueOrView::from(v)))
+                        })
+                        .collect::<Result<_, String>>()?;
+                    let ids: Vec<NodeId> = outputs.iter().map(|(_, id)| *id).collect();
+                    let results = model.run(given, &ids, None).map_err(|e| e.to_string())?;
+                    for ((name, _), v) in outputs.iter().zip(results) {
+                        values.insert(name.clone(), v);
+                    }
+                }
+                Step::Depthwise {
+                    input,
+                    output,
+                    conv,
+                } => {
+                    let v = values
+                        .get(input)
+                        .ok_or_else(|| format!("no value {input}"))?;
+                    let result = run_depthwise(conv, v, spare.take().unwrap_or_default())?;
+                    values.insert(output.clone(), result);
+                }
+            }
+            for name in dropped {
+                if outputs.contains(&name.as_str()) {
+                    continue;
+                }
+                let value = values.remove(name);
+                if cfg!(not(target_arch = "wasm32")) {
+                    if let Some(t) = value.and_then(|v| v.into_tensor::<f32>()) {
+                        let buffer = t.into_non_contiguous_data();
+                        if spare
+                            .as_ref()
+                            .is_none_or(|s| s.capacity() < buffer.capacity())
+                        {
+                            spare = Some(buffer);
+                        }
+                    }
+                }
+            }
+        }
+        outputs
+            .iter()
+            .map(|name| {
+                values
+                    .remove(*name)
+                    .ok_or_else(|| format!("the model has no output named {name}"))
+            })
+            .collect()
+    }
+
+    /// Runs a model with one input and one output.
+    pub fn run_one(&self, input: Value) -> Result<Value, String> {
+        let (Some(i), Some(o)) = (self.inputs.first(), self.outputs.first()) else {
+            return Err("the model has no input or no output".into());
+        };
+        let mut out = self.run(vec![(i.as_str(), input)], &[o.as_str()])?;
+        Ok(out.remove(0))
+    }
+
+    pub fn input_names(&self) -> &[String] {
+        &self.inputs
+    }
+
+    pub fn output_names(&self) -> &[String] {
+        &self.outputs
+    }
+}
+
+fn run_depthwise(conv: &DepthwiseConv, value: &Value, mut out: Vec<f32>) -> Result<Value, String> {
+    let view = value
+        .as_tensor_view::<f32>()
+        .ok_or("depthwise convolution: the input is not a float tensor")?;
+    let &[n, c, h, w] = view.shape() else {
+        return Err(format!(
+            "depthwise convolution: input of shape {:?}",
+            view.shape()
+        ));
+    };
+    if c != conv.channels {
+        return Err(format!(
+            "depthwise convolution: {c} channels given to a filter for {}",
+            conv.channels
+        ));
+    }
+    let contiguous = view.to_contiguous();
+    let data = contiguous.data();
+    conv.run_into(data, n, h, w, &mut out)?;
+    let (oh, ow) = conv.output_size(h, w).expect("checked by run");
+    Ok(Tensor::from_data(&[n, c, oh, ow], out).into())
+}

@@ -1,0 +1,100 @@
+//! The models cut at their depthwise convolutions ([`Network::load`]) compute what rten computes
+//! on the whole model, on real pixels: the text detector and recogniser on a crop of a dev
+//! screen, the face detector on the street photo.
+//!
+//! Needs the models in www/models (`./build.sh build`) and ../shared.
+
+mod common;
+
+use kuronuri::detection::network::Network;
+use kuronuri::imaging::decode::decode;
+use rten::Value;
+use rten_tensor::prelude::*;
+use rten_tensor::NdTensor;
+
+/// `w × h` pixels of the image at (x, y), as a 1×3×h×w tensor of `(v / 255 - 0.5) / 0.5`.
+fn crop(path: &str, x: u32, y: u32, w: u32, h: u32, raw: bool) -> NdTensor<f32, 4> {
+    let image = decode(&std::fs::read(common::shared(path)).unwrap()).unwrap();
+    assert!(
+        x + w <= image.width && y + h <= image.height,
+        "{path} is too small"
+    );
+    let (w, h) = (w as usize, h as usize);
+    let mut data = vec![0f32; 3 * w * h];
+    for yy in 0..h {
+        for xx in 0..w {
+            let at = ((y as usize + yy) * image.width as usize + x as usize + xx) * 4;
+            for c in 0..3 {
+                let v = image.rgba[at + c] as f32;
+                data[c * w * h + yy * w + xx] = if raw { v } else { (v / 255.0 - 0.5) / 0.5 };
+            }
+        }
+    }
+    NdTensor::from_data([1, 3, h, w], data)
+}
+
+fn compare(model: &str, input: NdTensor<f32, 4>, outputs: &[&str]) {
+    let bytes = std::fs::read(common::models_dir().join(model))
+        .unwrap_or_else(|e| panic!("{model}: {e} (run ./build.sh build)"));
+    let split = Network::load(bytes.clone()).unwrap();
+    let whole = Network::whole(bytes).unwrap();
+    assert!(
+        split.depthwise_count() >= 10,
+        "{model}: {} depthwise",
+        split.depthwise_count()
+    );
+    assert_eq!(whole.depthwise_count(), 0);
+    let name = split.input_names()[0].clone();
+    let run = |n: &Network| {
+        n.run(vec![(name.as_str(), Value::from(input.clone()))], outputs)
+            .unwrap()
+    };
+    for (i, (a, b)) in run(&split).into_iter().zip(run(&whole)).enumerate() {
+        let a = a.into_tensor::<f32>().unwrap();
+        let b = b.into_tensor::<f32>().unwrap();
+        assert_eq!(a.shape(), b.shape(), "{model} output {i}");
+        let scale = b.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let worst = a
+            .iter()
+            .zip(b.iter())
+            .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+        assert!(scale > 0.0, "{model} output {i} is all zeros");
+        assert!(
+            worst <= 1e-3 * scale.max(1.0),
+            "{model} output {i}: differs by {worst} (scale {scale})"
+        );
+    }
+}
+
+#[test]
+fn the_recogniser_cut_at_its_depthwise_convolutions_reads_as_the_whole_model() {
+    let out = Network::whole(std::fs::read(common::models_dir().join("ppocrv5_rec.onnx")).unwrap())
+        .unwrap();
+    let output = out.output_names()[0].clone();
+    compare(
+        "ppocrv5_rec.onnx",
+        crop("eval/dev/dev_0002_hrEmployees.png", 0, 96, 480, 48, false),
+        &[&output],
+    );
+}
+
+#[test]
+fn the_text_detector_cut_at_its_depthwise_convolutions_finds_what_the_whole_model_finds() {
+    let out = Network::whole(std::fs::read(common::models_dir().join("ppocrv5_det.onnx")).unwrap())
+        .unwrap();
+    let output = out.output_names()[0].clone();
+    compare(
+        "ppocrv5_det.onnx",
+        crop("eval/dev/dev_0002_hrEmployees.png", 0, 0, 640, 320, false),
+        &[&output],
+    );
+}
+
+#[test]
+fn the_face_detector_cut_at_its_depthwise_convolutions_finds_what_the_whole_model_finds() {
+    compare(
+        "centerface.onnx",
+        crop("eval/real/faces-city/city.jpg", 0, 0, 640, 480, true),
+        &["537", "538", "539", "540"],
+    );
+}
