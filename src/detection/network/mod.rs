@@ -9,6 +9,9 @@
 //! rten loads from bytes written here ([`onnx_wire`]), and the convolutions become steps that
 //! call the kernel. A step's inputs are looked up by name among the values computed so far,
 //! and each value is dropped after its last use.
+//!
+//! Used cut: the text recogniser and the face model. The text detector runs whole
+//! ([`Network::whole`], see `Ocr::from_bytes`).
 
 pub mod depthwise;
 pub mod onnx_wire;
