@@ -157,8 +157,12 @@ fn plane<const K: usize, const SY: usize, const S: usize>(
     // x + kx / S; the last group of LANES outputs may read up to LANES - 1 past `ow`.
     let phase_len = ow + (K - 1) / S + LANES;
     let row_len = S * phase_len;
-    buffer.clear();
-    buffer.resize(ph * row_len, 0.0);
+    // Zeroed once per call: every plane of a call has the same geometry and overwrites the
+    // same interior positions, so the padding stays zero from one plane to the next.
+    if buffer.len() != ph * row_len {
+        buffer.clear();
+        buffer.resize(ph * row_len, 0.0);
+    }
     for y in 0..h {
         let row = &mut buffer[(y + top) * row_len..][..row_len];
         let from = &src[y * w..][..w];
