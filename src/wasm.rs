@@ -299,26 +299,29 @@ impl OcrEngine {
             .map_err(to_js)
     }
 
-    /// How the detector reads an image of this size: JSON `{scale, width, height, tiles}`.
-    pub fn plan(&self, width: u32, height: u32) -> Result<String, JsValue> {
-        to_json(&self.0.plan(width, height))
+    /// How the detector reads an image of this size, shared by `parts` workers: JSON
+    /// `{scale, width, height, tiles}` (at least `parts` tiles where the image is large enough).
+    pub fn plan(&self, width: u32, height: u32, parts: u32) -> Result<String, JsValue> {
+        to_json(&self.0.plan_in_parts(width, height, parts))
     }
 
     /// After detection at `scale` found `quads` (JSON): the plan for a second, larger look when
-    /// the text came out small (see `detect::second_look`), or `undefined`.
+    /// the text came out small (see `detect::second_look`), shared by `parts` workers, or
+    /// `undefined`.
     pub fn second_plan(
         &self,
         quads: &str,
         scale: f32,
         width: u32,
         height: u32,
+        parts: u32,
     ) -> Result<Option<String>, JsValue> {
         let quads: Vec<Quad> =
             serde_json::from_str(quads).map_err(|e| to_js(Error::Model(e.to_string())))?;
         match crate::detection::ocr::detect::second_look(&quads, scale, width, height) {
-            Some(larger) => Ok(Some(to_json(&crate::detection::ocr::detect::plan(
-                width, height, larger,
-            ))?)),
+            Some(larger) => Ok(Some(to_json(
+                &crate::detection::ocr::detect::plan_in_parts(width, height, larger, parts),
+            )?)),
             None => Ok(None),
         }
     }

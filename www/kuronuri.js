@@ -190,16 +190,30 @@ function sameLine(before, now, q) {
   return n && sum / n < 1 ? line : null;
 }
 
-/** Splits quads into `n` runs of about equal total length (recognition cost follows length). */
+/** Parts of the recognition per worker (see `#recognise`). */
+const PARTS_PER_WORKER = 3;
+
+/** A line's strip width in heights (as the recogniser's strip is sampled). */
+function stripLength(q) {
+  const len = (Math.hypot(q[1][0] - q[0][0], q[1][1] - q[0][1]) + Math.hypot(q[2][0] - q[3][0], q[2][1] - q[3][1])) / 2;
+  const height = Math.max(1, (Math.hypot(q[3][0] - q[0][0], q[3][1] - q[0][1]) + Math.hypot(q[2][0] - q[1][0], q[2][1] - q[1][1])) / 2);
+  return len / height;
+}
+
+/**
+ * The indices of `quads` cut into at most `n` parts of about equal cost (recognition cost
+ * follows strip length), each part of lines of neighbouring widths (in order of width).
+ */
 function shareOut(quads, n) {
-  const length = (q) => Math.hypot(q[1][0] - q[0][0], q[1][1] - q[0][1]) / Math.max(1, Math.hypot(q[3][0] - q[0][0], q[3][1] - q[0][1]));
-  const total = quads.reduce((s, q) => s + length(q), 0);
+  const order = quads.map((q, i) => [stripLength(q), i]).sort((a, b) => a[0] - b[0]);
+  const total = order.reduce((s, [l]) => s + l + 1, 0);
   const parts = [];
   let current = [];
   let sum = 0;
-  for (const [i, q] of quads.entries()) {
+  for (const [l, i] of order) {
     current.push(i);
-    sum += length(q);
+    // One height added per line: a short line costs a model step or two all the same.
+    sum += l + 1;
     if (sum >= (total * (parts.length + 1)) / n && parts.length < n - 1) {
       parts.push(current);
       current = [];
@@ -207,6 +221,14 @@ function shareOut(quads, n) {
   }
   parts.push(current);
   return parts.filter((p) => p.length);
+}
+
+/** Two recognition timings added up (one worker's parts). */
+function addTimings(a, b) {
+  if (!a) return { ...b };
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) if (typeof v === 'number' && k !== 'scale') out[k] = (out[k] ?? 0) + v;
+  return out;
 }
 
 export class Kuronuri {
@@ -245,14 +267,29 @@ export class Kuronuri {
     return this.#engine.call(op, args, { transfer });
   }
 
+  /** Starts the workers that read text besides the first (one per thread). */
+  #startPool() {
+    while (this.#pool.length < this.#threads - 1) this.#pool.push(new Engine(this.#url, `kuronuri-ocr-${this.#pool.length + 1}`));
+  }
+
+  /**
+   * The worker that looks at pictures: the last one, so that the first, which also plans and
+   * merges the text detection, is free for the next video frame's text meanwhile (the other
+   * workers take their share of that frame's tiles and lines as they get free).
+   */
+  #picturesEngine() {
+    this.#startPool();
+    return this.#pool.at(-1) ?? this.#engine;
+  }
+
   /** Loads the face model in the worker that looks at pictures (kept in Cache Storage too). */
   async loadPictures() {
-    await this.#engine.call('picturesInit');
+    await this.#picturesEngine().call('picturesInit');
   }
 
   /** Loads the OCR models in every worker that reads text. */
   async loadOcr() {
-    while (this.#pool.length < this.#threads - 1) this.#pool.push(new Engine(this.#url, `kuronuri-ocr-${this.#pool.length + 1}`));
+    this.#startPool();
     await Promise.all([this.#engine, ...this.#pool].map((e) => e.call('ocrInit')));
   }
 
@@ -292,11 +329,12 @@ export class Kuronuri {
       const again = await this.#reread(engines, reuse, frame, onProgress, started);
       if (again) return again;
     }
-    // Detection: the plan's tiles dealt round-robin to the workers, then merged by one. When
-    // the text found is small, the image is looked at again, larger (as natively).
-    let plan = await this.#call('plan', { width, height });
+    // Detection: the plan's tiles (at least one per worker where the image is large enough)
+    // taken by the workers as they get free, then merged by one. When the text found is small,
+    // the image is looked at again, larger (as natively).
+    let plan = await this.#call('plan', { width, height, parts: engines.length });
     let { quads, detectTimings } = await this.#detect(engines, rgba, width, height, plan);
-    const second = await this.#call('secondPlan', { quads, scale: plan.scale, width, height });
+    const second = await this.#call('secondPlan', { quads, scale: plan.scale, width, height, parts: engines.length });
     if (second) {
       plan = second;
       const again = await this.#detect(engines, rgba, width, height, plan);
@@ -336,21 +374,38 @@ export class Kuronuri {
       }
       quads = others;
     }
-    const parts = shareOut(quads, engines.length);
+    // The lines are cut into a few parts per worker, each part of lines about as wide (so that
+    // a worker's batches hold little padding), and each worker takes the next part when it is
+    // done with one: no worker waits for another with more to read.
+    const parts = shareOut(quads, engines.length * PARTS_PER_WORKER);
     const done = new Array(parts.length).fill(0);
-    const results = await Promise.all(parts.map((indices, w) => engines[w].call(
-      'recognize',
-      { rgba, width, height, quads: indices.map((i) => quads[i]) },
-      { onProgress: (d) => { done[w] = d; onProgress?.(done.reduce((a, b) => a + b, 0), quads.length); } },
-    )));
-    return { kept, fresh: results.flatMap((r) => r.lines), recognizeTimings: results.map((r) => r.timings) };
+    const results = new Array(parts.length);
+    const timings = engines.map(() => null);
+    let next = 0;
+    await Promise.all(engines.map(async (engine, w) => {
+      while (next < parts.length) {
+        const k = next++;
+        const r = await engine.call(
+          'recognize',
+          { rgba, width, height, quads: parts[k].map((i) => quads[i]) },
+          { onProgress: (d) => { done[k] = d; onProgress?.(done.reduce((a, b) => a + b, 0), quads.length); } },
+        );
+        results[k] = r.lines;
+        timings[w] = addTimings(timings[w], r.timings);
+      }
+    }));
+    // Back in the detector's order (the rules read lines in it).
+    const at = new Map(quads.map((q, i) => [JSON.stringify(q), i]));
+    const place = (l) => at.get(JSON.stringify(l.detected)) ?? quads.length;
+    const fresh = results.flat().sort((a, b) => place(a) - place(b));
+    return { kept, fresh, recognizeTimings: timings.filter(Boolean) };
   }
 
   /**
    * Reads `frame` again after `reuse` (the previous frame read, same size): the detector looks
-   * only at the bands of rows around what changed (each band to one worker), at the scale
-   * `reuse` was read at; lines outside the bands keep their reading. Null when the frame must
-   * be read whole: too much changed, or a line read reaches the inner edge of a band.
+   * only at the bands of rows around what changed (each band to the next worker free), at the
+   * scale `reuse` was read at; lines outside the bands keep their reading. Null when the frame
+   * must be read whole: too much changed, or a line read reaches the inner edge of a band.
    */
   async #reread(engines, reuse, frame, onProgress, started) {
     const { rgba, width, height } = frame;
@@ -359,10 +414,19 @@ export class Kuronuri {
     const { bands, kept } = changes;
     const bytes = new Uint8Array(rgba);
     const row = width * 4;
-    const found = await Promise.all(bands.map(([top, bottom], k) => engines[k % engines.length].call(
-      'detectBand',
-      { rgba: bytes.slice(top * row, bottom * row).buffer, width, height: bottom - top, top, scale: reuse.scale },
-    )));
+    // Each worker takes the next band when it is free.
+    const found = new Array(bands.length);
+    let next = 0;
+    await Promise.all(engines.map(async (engine) => {
+      while (next < bands.length) {
+        const k = next++;
+        const [top, bottom] = bands[k];
+        found[k] = await engine.call(
+          'detectBand',
+          { rgba: bytes.slice(top * row, bottom * row).buffer, width, height: bottom - top, top, scale: reuse.scale },
+        );
+      }
+    }));
     const quads = found.flatMap((f) => f.quads);
     const read = await this.#recognise(engines, frame, quads, reuse, onProgress);
     if (await this.#call('cut', { quads: read.fresh.map((l) => l.quad), bands, height })) return null;
@@ -420,7 +484,7 @@ export class Kuronuri {
    * documents, timings}`; `documents` lists the identity documents shown as `{kind, side, quad}` (`insurance_card`, `my_number_card` with side `front`/`back`…; `quad` is the card's outline or null).
    */
   async scanPictures({ width, height, rgba }, ocr, { policy = {} } = {}) {
-    return this.#call('pictures', { rgba, width, height, ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy });
+    return this.#picturesEngine().call('pictures', { rgba, width, height, ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy });
   }
 
   /** The findings that `policy` keeps (for findings found once and shown under another preset). */
@@ -430,7 +494,7 @@ export class Kuronuri {
 
   /** Faces in decoded pixels (for the bench): `{faces: [{x0, y0, x1, y1, score}], timings}`. */
   async faces({ width, height, rgba }) {
-    return this.#call('faces', { rgba, width, height });
+    return this.#picturesEngine().call('faces', { rgba, width, height });
   }
 
   /** The findings in text already read (`ocrImage`'s result), under `policy`. */
@@ -486,6 +550,9 @@ export class Kuronuri {
               reused: t.reused,
               ocr_ms: Math.round(t.total_ms),
               recognize_ms: Math.round(Math.max(0, ...t.recognize.map((x) => x?.total_ms ?? 0))),
+              // Detector model time summed over the workers (tiles of a frame read whole, or the
+              // bands of one read again where it changed).
+              detect_ms: Math.round([...(t.detect.first?.workers ?? []), ...t.detect.workers].reduce((n, w) => n + (w?.detect_model_ms ?? 0), 0)),
             });
             const started = performance.now();
             return Promise.all([this.scanText(r, { policy }), this.scanPictures(step, r, { policy })])
@@ -541,25 +608,27 @@ export class Kuronuri {
     }
   }
 
-  /** Runs the detector over `plan`'s tiles, shared among `engines`; the quads found. */
+  /**
+   * Runs the detector over `plan`'s tiles, shared among `engines` (each takes the next tile
+   * when it is free, so a worker still busy with something else holds up none); the quads
+   * found.
+   */
   async #detect(engines, rgba, width, height, plan) {
-    const dealt = engines.map((_, w) => plan.tiles.map((_, i) => i).filter((i) => i % engines.length === w));
-    const tileRuns = await Promise.all(dealt.map((indices, w) => (indices.length
-      ? engines[w].call('detectTiles', { rgba, width, height, plan, indices })
-      : null)));
     const probs = new Float32Array(plan.tiles.reduce((n, t) => n + t[2] * t[3], 0));
     const offsets = [];
     plan.tiles.reduce((at, t, i) => { offsets[i] = at; return at + t[2] * t[3]; }, 0);
-    dealt.forEach((indices, w) => {
-      let at = 0;
-      for (const i of indices) {
-        const n = plan.tiles[i][2] * plan.tiles[i][3];
-        probs.set(tileRuns[w].probs.subarray(at, at + n), offsets[i]);
-        at += n;
+    const workerTimings = [];
+    let next = 0;
+    await Promise.all(engines.map(async (engine) => {
+      while (next < plan.tiles.length) {
+        const i = next++;
+        const run = await engine.call('detectTiles', { rgba, width, height, plan, indices: [i] });
+        probs.set(run.probs, offsets[i]);
+        workerTimings.push(run.timings);
       }
-    });
+    }));
     const { quads, timings: postTimings } = await this.#engine.call('quads', { plan, probs }, { transfer: [probs.buffer] });
-    const detectTimings = { scale: plan.scale, tiles: plan.tiles.length, workers: tileRuns.filter(Boolean).map((r) => r.timings), post: postTimings };
+    const detectTimings = { scale: plan.scale, tiles: plan.tiles.length, workers: workerTimings, post: postTimings };
     return { quads, detectTimings };
   }
 

@@ -139,7 +139,7 @@ try {
     const x = (ms) => (r.duration / (ms / 1000)).toFixed(2);
     console.log(`${name.padEnd(32)} ${r.frames} frames, ${r.read} read (${r.reused} of ${r.lines} lines reused), ${r.tracks} tracks, ${r.masked} frames masked  scan ${(r.scan / 1000).toFixed(1)} s = ${x(r.scan)}x  export ${(r.export / 1000).toFixed(1)} s = ${x(r.export)}x`);
     // Where the scan's time goes: each frame read, its lines (reused), OCR and the rest.
-    console.log(`  frames read: ${r.reads.map((x) => `#${x.i} ${x.lines - x.reused}/${x.lines} lines ${(x.ocr_ms / 1000).toFixed(1)} s (recognition ${(x.recognize_ms / 1000).toFixed(1)} s) + rules/pictures ${(x.rules_pictures_ms / 1000).toFixed(1)} s`).join('; ')}`);
+    console.log(`  frames read: ${r.reads.map((x) => `#${x.i} ${x.lines - x.reused}/${x.lines} lines ${(x.ocr_ms / 1000).toFixed(1)} s (detection model ${(x.detect_ms / 1000).toFixed(1)} s, recognition ${(x.recognize_ms / 1000).toFixed(1)} s) + rules/pictures ${(x.rules_pictures_ms / 1000).toFixed(1)} s`).join('; ')}`);
   }
   console.log('goal: scan >= 1x real time on this machine; export >= 1x real time at 1080p');
   }

@@ -154,6 +154,12 @@ impl Ocr {
         detect::plan(width, height, detect::choose_scale(width, height))
     }
 
+    /// [`Ocr::plan`] cut into at least `parts` tiles where the image is large enough (for
+    /// `parts` workers sharing the detection).
+    pub fn plan_in_parts(&self, width: u32, height: u32, parts: u32) -> detect::Plan {
+        detect::plan_in_parts(width, height, detect::choose_scale(width, height), parts)
+    }
+
     /// The detector's probabilities over one tile of `plan`.
     pub fn detect_tile(
         &self,

@@ -22,15 +22,18 @@ pub const HEIGHT: usize = 48;
 /// Widest strip, in pixels (a line longer than 60 times its height is squeezed).
 pub const MAX_WIDTH: usize = HEIGHT * 60;
 /// Pixels (width × height summed over a batch) per recogniser run, and strips per run.
-/// Smaller batches are faster with rten (the bench's dense 1920×1080 screen natively on one
-/// thread: 7.6–8.9 s with 2 strips of 2000 pixels against 10.4–11.6 s with these; in
-/// WebAssembly 9.9 s against 13.0 s with two workers, one run each), but read differently:
-/// shorter strips of a batch are padded to the longest, and the model mixes what it sees
-/// along the whole line, padding included. With 2-strip batches the header row of a photographed grade sheet
-/// (../shared/eval/dev dev_0050) lost its 番号 and the sheet's names went unmasked
-/// (must-recall over the set 0.987 → 0.973), so the batches the rules were measured with stay.
+/// Shorter strips of a batch are padded to the longest, and the model mixes what it sees along
+/// the whole line, padding included, so batches change readings a little. Lines go to the
+/// model in order of width (see [`read_lines`]), which keeps padding small; then batches of
+/// 2000 pixels' width were no faster natively than these (the bench's 1080p screen, one
+/// process, alternated: recognition 4.2–4.7 s against 4.2–4.4 s) and read the dev set's
+/// photographed tables a little worse (must-recall 0.9858 against 0.9871), so these stay.
+/// (Before that order, 2-strip batches were faster, and a photographed grade sheet's header
+/// lost its 番号 with them: ../shared/eval/dev dev_0050.)
 const BATCH_PIXELS: usize = HEIGHT * 6000;
 const MAX_BATCH: usize = 16;
+/// Lines cropped and read per step of [`read_lines`] (bounds the strips held at once).
+const CHUNK: usize = 64;
 /// Lines read with less confidence are read again upside down.
 pub const RETRY_BELOW: f32 = 0.75;
 
@@ -538,8 +541,7 @@ pub fn read_lines(
         strips
     };
     let total = quads.len();
-    let mut lines: Vec<Option<TextLine>> = Vec::with_capacity(total);
-    // Chunks keep memory bounded and let progress be reported.
+    let mut lines: Vec<Option<TextLine>> = (0..total).map(|_| None).collect();
     // Lines where the model gave the blank over ink as wide as a character: their index, the
     // stretches, the reading and where it lies on the strip.
     struct Gappy {
@@ -551,19 +553,29 @@ pub fn read_lines(
         width: usize,
     }
     let mut gappy: Vec<Gappy> = Vec::new();
-    for chunk in quads.chunks(64) {
-        let strips = cropped(chunk, timings);
-        for ((decoded, step), (q, s)) in recognize(model, weights, &strips, timings)?
+    // Lines go to the model in order of width over the whole image, so that a batch's strips
+    // are about as wide as its widest and little of the model's work is padding (in image
+    // order, batched within chunks of 64, a third of it was: the bench's 1080p screen 50,666
+    // columns read for 37,115 of strips). Chunks keep memory bounded and let progress be
+    // reported.
+    let mut order: Vec<usize> = (0..total).collect();
+    order.sort_by_key(|&i| strip_width(&quads[i]));
+    let mut done = 0;
+    for chunk in order.chunks(CHUNK) {
+        let qs: Vec<Quad> = chunk.iter().map(|&i| quads[i]).collect();
+        let strips = cropped(&qs, timings);
+        for ((decoded, step), (&i, s)) in recognize(model, weights, &strips, timings)?
             .into_iter()
             .zip(chunk.iter().zip(&strips))
         {
+            let q = &quads[i];
             let inked = ink(s);
             let gaps = dropped(&decoded, step, &inked);
             let (rows, line_quad, span) = fit_to_ink(q, s, &inked);
             let line = to_fitted_line(&decoded, alphabet, (&rows, &line_quad), span, s.width, step);
             if !gaps.is_empty() {
                 gappy.push(Gappy {
-                    i: lines.len(),
+                    i,
                     gaps,
                     decoded,
                     step,
@@ -571,12 +583,13 @@ pub fn read_lines(
                     width: s.width,
                 });
             }
-            lines.push(line.map(|l| TextLine {
+            lines[i] = line.map(|l| TextLine {
                 detected: Some(*q),
                 ..l
-            }));
+            });
         }
-        progress(lines.len(), total);
+        done += chunk.len();
+        progress(done, total);
     }
     // Those lines are read again from the image a little smaller (softer strokes), and what
     // that reading finds in the stretches is put in.
