@@ -223,6 +223,17 @@ function shareOut(quads, n) {
   return parts.filter((p) => p.length);
 }
 
+/**
+ * Runs `job(engine, k)` for k = 0…n-1 on `engines`, each engine taking the next k when it is
+ * done with one (so one still busy with something else holds up none); resolves when all are.
+ */
+async function takeTurns(engines, n, job) {
+  let next = 0;
+  await Promise.all(engines.map(async (engine, w) => {
+    while (next < n) await job(engine, next++, w);
+  }));
+}
+
 /** Two recognition timings added up (one worker's parts). */
 function addTimings(a, b) {
   if (!a) return { ...b };
@@ -381,19 +392,15 @@ export class Kuronuri {
     const done = new Array(parts.length).fill(0);
     const results = new Array(parts.length);
     const timings = engines.map(() => null);
-    let next = 0;
-    await Promise.all(engines.map(async (engine, w) => {
-      while (next < parts.length) {
-        const k = next++;
-        const r = await engine.call(
-          'recognize',
-          { rgba, width, height, quads: parts[k].map((i) => quads[i]) },
-          { onProgress: (d) => { done[k] = d; onProgress?.(done.reduce((a, b) => a + b, 0), quads.length); } },
-        );
-        results[k] = r.lines;
-        timings[w] = addTimings(timings[w], r.timings);
-      }
-    }));
+    await takeTurns(engines, parts.length, async (engine, k, w) => {
+      const r = await engine.call(
+        'recognize',
+        { rgba, width, height, quads: parts[k].map((i) => quads[i]) },
+        { onProgress: (d) => { done[k] = d; onProgress?.(done.reduce((a, b) => a + b, 0), quads.length); } },
+      );
+      results[k] = r.lines;
+      timings[w] = addTimings(timings[w], r.timings);
+    });
     // Back in the detector's order (the rules read lines in it).
     const at = new Map(quads.map((q, i) => [JSON.stringify(q), i]));
     const place = (l) => at.get(JSON.stringify(l.detected)) ?? quads.length;
@@ -414,19 +421,14 @@ export class Kuronuri {
     const { bands, kept } = changes;
     const bytes = new Uint8Array(rgba);
     const row = width * 4;
-    // Each worker takes the next band when it is free.
     const found = new Array(bands.length);
-    let next = 0;
-    await Promise.all(engines.map(async (engine) => {
-      while (next < bands.length) {
-        const k = next++;
-        const [top, bottom] = bands[k];
-        found[k] = await engine.call(
-          'detectBand',
-          { rgba: bytes.slice(top * row, bottom * row).buffer, width, height: bottom - top, top, scale: reuse.scale },
-        );
-      }
-    }));
+    await takeTurns(engines, bands.length, async (engine, k) => {
+      const [top, bottom] = bands[k];
+      found[k] = await engine.call(
+        'detectBand',
+        { rgba: bytes.slice(top * row, bottom * row).buffer, width, height: bottom - top, top, scale: reuse.scale },
+      );
+    });
     const quads = found.flatMap((f) => f.quads);
     const read = await this.#recognise(engines, frame, quads, reuse, onProgress);
     if (await this.#call('cut', { quads: read.fresh.map((l) => l.quad), bands, height })) return null;
@@ -618,15 +620,11 @@ export class Kuronuri {
     const offsets = [];
     plan.tiles.reduce((at, t, i) => { offsets[i] = at; return at + t[2] * t[3]; }, 0);
     const workerTimings = [];
-    let next = 0;
-    await Promise.all(engines.map(async (engine) => {
-      while (next < plan.tiles.length) {
-        const i = next++;
-        const run = await engine.call('detectTiles', { rgba, width, height, plan, indices: [i] });
-        probs.set(run.probs, offsets[i]);
-        workerTimings.push(run.timings);
-      }
-    }));
+    await takeTurns(engines, plan.tiles.length, async (engine, i) => {
+      const run = await engine.call('detectTiles', { rgba, width, height, plan, indices: [i] });
+      probs.set(run.probs, offsets[i]);
+      workerTimings.push(run.timings);
+    });
     const { quads, timings: postTimings } = await this.#engine.call('quads', { plan, probs }, { transfer: [probs.buffer] });
     const detectTimings = { scale: plan.scale, tiles: plan.tiles.length, workers: workerTimings, post: postTimings };
     return { quads, detectTimings };
