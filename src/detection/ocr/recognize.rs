@@ -559,7 +559,7 @@ pub fn read_lines(
     // columns read for 37,115 of strips). Chunks keep memory bounded and let progress be
     // reported.
     let mut order: Vec<usize> = (0..total).collect();
-    order.sort_by_key(|&i| strip_width(&quads[i]));
+    order.sort_by_cached_key(|&i| strip_width(&quads[i]));
     let mut done = 0;
     for chunk in order.chunks(CHUNK) {
         let qs: Vec<Quad> = chunk.iter().map(|&i| quads[i]).collect();
