@@ -299,29 +299,43 @@ impl OcrEngine {
             .map_err(to_js)
     }
 
-    /// How the detector reads an image of this size, shared by `parts` workers: JSON
-    /// `{scale, width, height, tiles}` (at least `parts` tiles where the image is large enough).
-    pub fn plan(&self, width: u32, height: u32, parts: u32) -> Result<String, JsValue> {
-        to_json(&self.0.plan_in_parts(width, height, parts))
+    /// How the detector reads the image `rgba` (`width × height`), shared by `parts` workers:
+    /// JSON `{scale, width, height, tiles}` (at least `parts` tiles where the image is large
+    /// enough; none over its plain parts, see `detect::plan_over`).
+    pub fn plan(
+        &self,
+        rgba: Vec<u8>,
+        width: u32,
+        height: u32,
+        parts: u32,
+    ) -> Result<String, JsValue> {
+        let image = image_of(rgba, width, height)?;
+        to_json(&self.0.plan(&image, parts))
     }
 
-    /// After detection at `scale` found `quads` (JSON): the plan for a second, larger look when
-    /// the text came out small (see `detect::second_look`), shared by `parts` workers, or
-    /// `undefined`.
+    /// After detection at `scale` found `quads` (JSON) in the image `rgba`: the plan for a
+    /// second, larger look when the text came out small (see `detect::second_look`), shared by
+    /// `parts` workers, or `undefined`.
     pub fn second_plan(
         &self,
         quads: &str,
         scale: f32,
+        rgba: Vec<u8>,
         width: u32,
         height: u32,
         parts: u32,
     ) -> Result<Option<String>, JsValue> {
+        use crate::detection::ocr::{content::Content, detect};
         let quads: Vec<Quad> =
             serde_json::from_str(quads).map_err(|e| to_js(Error::Model(e.to_string())))?;
-        match crate::detection::ocr::detect::second_look(&quads, scale, width, height) {
-            Some(larger) => Ok(Some(to_json(
-                &crate::detection::ocr::detect::plan_in_parts(width, height, larger, parts),
-            )?)),
+        match detect::second_look(&quads, scale, width, height) {
+            Some(larger) => {
+                let image = image_of(rgba, width, height)?;
+                let content = Content::of(&image);
+                Ok(Some(to_json(&detect::plan_over(
+                    width, height, larger, parts, &content,
+                ))?))
+            }
             None => Ok(None),
         }
     }

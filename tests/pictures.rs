@@ -85,11 +85,16 @@ fn faces_in_a_street_photo_are_found() {
 /// The street photo pasted at full size twice into a grey 1920×1080 frame, and the boxes of
 /// its faces of 20 px or more there.
 fn photos_in_a_1080p_frame() -> (kuronuri::imaging::Image, Vec<[f32; 4]>) {
+    photos_in_a_frame(&[(0, 0), (1000, 500)])
+}
+
+/// The street photo pasted at full size into a grey 1920×1080 frame at each of `offsets`,
+/// and the boxes of its faces of 20 px or more there.
+fn photos_in_a_frame(offsets: &[(u32, u32)]) -> (kuronuri::imaging::Image, Vec<[f32; 4]>) {
     let (photo, truth) = truth();
     let (w, h) = (1920u32, 1080u32);
     let mut rgba = [128u8, 128, 128, 255].repeat((w * h) as usize);
-    let offsets = [(0u32, 0u32), (1000, 500)];
-    for &(ox, oy) in &offsets {
+    for &(ox, oy) in offsets {
         for y in 0..photo.height.min(h - oy) {
             let src = &photo.rgba[(y * photo.width * 4) as usize..][..(photo.width * 4) as usize];
             let at = (((oy + y) * w + ox) * 4) as usize;
@@ -141,6 +146,48 @@ fn faces_of_20_px_in_a_1080p_frame_are_found() {
         timings.prepare_ms + timings.model_ms + timings.decode_ms
     );
     assert!(missed.is_empty(), "missed: {missed:?}");
+}
+
+/// A frame that is plain grey but for one photo away from its edges: the model looks at the
+/// photo's part of the frame only (its input is smaller than the frame), and every face is
+/// found where it is in the frame.
+#[test]
+fn only_the_part_of_a_frame_that_is_not_plain_is_looked_at() {
+    let (frame, faces) = photos_in_a_frame(&[(700, 400)]);
+    let detector = FaceDetector::load_dir(&common::models_dir()).expect("face model");
+    let (found, timings) = detector.detect(&frame, &FaceOptions::default()).unwrap();
+    eprintln!(
+        "one photo in a plain frame: {}/{} faces, model input {}x{}",
+        faces.len() - missed(&faces, &found).len(),
+        faces.len(),
+        timings.input_width,
+        timings.input_height
+    );
+    assert!(!faces.is_empty());
+    assert!(
+        timings.input_width < 1920 && timings.input_height < 1088,
+        "the model read {}x{}",
+        timings.input_width,
+        timings.input_height
+    );
+    assert!(
+        missed(&faces, &found).is_empty(),
+        "missed: {:?}",
+        missed(&faces, &found)
+    );
+    // Nothing is found on the plain part.
+    assert!(
+        found.iter().all(|f| f.x0 >= 690.0 && f.y0 >= 390.0),
+        "{found:?}"
+    );
+    // A plain frame costs nothing and has no faces.
+    let plain = kuronuri::imaging::Image {
+        width: 640,
+        height: 360,
+        rgba: [40u8, 40, 40, 255].repeat(640 * 360),
+    };
+    let (none, t) = detector.detect(&plain, &FaceOptions::default()).unwrap();
+    assert!(none.is_empty() && t.input_width == 0, "{none:?} {t:?}");
 }
 
 /// A video's next frame read, changed in places: the face model looks only at the rows

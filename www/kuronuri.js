@@ -340,12 +340,12 @@ export class Kuronuri {
       const again = await this.#reread(engines, reuse, frame, onProgress, started);
       if (again) return again;
     }
-    // Detection: the plan's tiles (at least one per worker where the image is large enough)
-    // taken by the workers as they get free, then merged by one. When the text found is small,
-    // the image is looked at again, larger (as natively).
-    let plan = await this.#call('plan', { width, height, parts: engines.length });
+    // Detection: the plan's tiles (at least one per worker where the image is large enough,
+    // none over its plain parts) taken by the workers as they get free, then merged by one.
+    // When the text found is small, the image is looked at again, larger (as natively).
+    let plan = await this.#call('plan', { rgba, width, height, parts: engines.length });
     let { quads, detectTimings } = await this.#detect(engines, rgba, width, height, plan);
-    const second = await this.#call('secondPlan', { quads, scale: plan.scale, width, height, parts: engines.length });
+    const second = await this.#call('secondPlan', { quads, scale: plan.scale, rgba, width, height, parts: engines.length });
     if (second) {
       plan = second;
       const again = await this.#detect(engines, rgba, width, height, plan);

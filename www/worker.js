@@ -128,18 +128,18 @@ const ops = {
     const { width, height, rgba } = decode_image(await bytesOf(blob));
     return { value: { width, height, rgba: rgba.buffer }, transfer: [rgba.buffer] };
   },
-  async plan({ width, height, parts = 1 }) {
+  async plan({ rgba, width, height, parts = 1 }) {
     await ops.ocrInit();
-    return JSON.parse((await ocr).plan(width, height, parts));
+    return JSON.parse((await ocr).plan(new Uint8Array(rgba), width, height, parts));
   },
   async detectTiles({ rgba, width, height, plan, indices }) {
     await ops.ocrInit();
     const { probs, timings } = (await ocr).detect_tiles(new Uint8Array(rgba), width, height, JSON.stringify(plan), JSON.stringify(indices));
     return { value: { probs, timings: JSON.parse(timings) }, transfer: [probs.buffer] };
   },
-  async secondPlan({ quads, scale, width, height, parts = 1 }) {
+  async secondPlan({ quads, scale, rgba, width, height, parts = 1 }) {
     await ops.ocrInit();
-    const plan = (await ocr).second_plan(JSON.stringify(quads), scale, width, height, parts);
+    const plan = (await ocr).second_plan(JSON.stringify(quads), scale, new Uint8Array(rgba), width, height, parts);
     return plan ? JSON.parse(plan) : null;
   },
   async quads({ plan, probs }) {

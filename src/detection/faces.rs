@@ -17,6 +17,7 @@ use rten_tensor::NdTensor;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::now_ms;
+use crate::detection::ocr::content::Content;
 use crate::detection::ocr::detect::scaled_window;
 use crate::detection::ocr::Quad;
 use crate::error::Error;
@@ -36,6 +37,8 @@ const MODEL_MIN_FACE: f32 = 20.0;
 /// changed (at least; the tallest face seen before if larger): a face whose mouth or eyes
 /// moved is looked at whole, with room around it.
 pub const FACE_MARGIN: u32 = 96;
+/// Plain margin the model sees around the content of a frame (model pixels).
+const CONTENT_MARGIN: u32 = 32;
 
 /// How to look for faces.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -222,29 +225,56 @@ impl FaceDetector {
         Ok(Some((faces, timings)))
     }
 
-    /// Finds the faces in `image` scaled by `scale` for the model.
+    /// Finds the faces in `image` scaled by `scale` for the model, looking only at the part
+    /// of it that is not plain background (see [`Content`]: a face is never plain; a screen
+    /// with a table in one corner costs the model that corner only).
     fn detect_at(
         &self,
         image: &Image,
         scale: f32,
         options: &FaceOptions,
     ) -> Result<(Vec<Face>, FaceTimings), Error> {
-        let mut timings = FaceTimings::default();
         if image.width == 0 || image.height == 0 {
-            return Ok((Vec::new(), timings));
+            return Ok((Vec::new(), FaceTimings::default()));
         }
-        let start = now_ms();
-        let (w, h) = (
+        let (sw, sh) = (
             ((image.width as f32 * scale).round() as u32).max(1),
             ((image.height as f32 * scale).round() as u32).max(1),
         );
+        let Some(b) = Content::of(image).within([0, 0, image.width, image.height]) else {
+            return Ok((Vec::new(), FaceTimings::default()));
+        };
+        let (fx, fy) = (
+            sw as f32 / image.width as f32,
+            sh as f32 / image.height as f32,
+        );
+        let m = CONTENT_MARGIN as f32;
+        let x0 = (b[0] as f32 * fx - m).floor().max(0.0) as u32;
+        let y0 = (b[1] as f32 * fy - m).floor().max(0.0) as u32;
+        let x1 = ((b[2] as f32 * fx + m).ceil() as u32).min(sw);
+        let y1 = ((b[3] as f32 * fy + m).ceil() as u32).min(sh);
+        self.detect_window(image, scale, (sw, sh), [x0, y0, x1 - x0, y1 - y0], options)
+    }
+
+    /// Finds the faces in the window `[x, y, w, h]` of `image` scaled to `size` (by `scale`).
+    fn detect_window(
+        &self,
+        image: &Image,
+        scale: f32,
+        size: (u32, u32),
+        window: [u32; 4],
+        options: &FaceOptions,
+    ) -> Result<(Vec<Face>, FaceTimings), Error> {
+        let mut timings = FaceTimings::default();
+        let start = now_ms();
+        let [wx, wy, w, h] = window;
         let (pw, ph) = (
             w.next_multiple_of(32) as usize,
             h.next_multiple_of(32) as usize,
         );
         timings.input_width = pw as u32;
         timings.input_height = ph as u32;
-        let rgb = scaled_window(image, w, h, (0, 0, w, h));
+        let rgb = scaled_window(image, size.0, size.1, (wx, wy, w, h));
         let plane = pw * ph;
         // Padding stays 0 (black), as the model's training images were padded.
         let mut input = vec![0f32; 3 * plane];
@@ -291,14 +321,15 @@ impl FaceDetector {
             landmarks: &maps[3],
         };
         let mut faces = grid.decode(options.threshold, w as f32, h as f32);
+        let (ox, oy) = (wx as f32, wy as f32);
         for f in &mut faces {
-            f.x0 /= scale;
-            f.y0 /= scale;
-            f.x1 /= scale;
-            f.y1 /= scale;
+            f.x0 = (f.x0 + ox) / scale;
+            f.y0 = (f.y0 + oy) / scale;
+            f.x1 = (f.x1 + ox) / scale;
+            f.y1 = (f.y1 + oy) / scale;
             for p in &mut f.landmarks {
-                p[0] /= scale;
-                p[1] /= scale;
+                p[0] = (p[0] + ox) / scale;
+                p[1] = (p[1] + oy) / scale;
             }
         }
         timings.decode_ms = now_ms() - decoded;

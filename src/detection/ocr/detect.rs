@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::geometry::{convex_hull, min_area_rect};
 use crate::imaging::Image;
 
+use super::content::Content;
 use super::{Quad, Timings};
 use crate::clock::now_ms;
 
@@ -178,6 +179,31 @@ pub fn plan_in_parts(width: u32, height: u32, scale: f32, parts: u32) -> Plan {
         height: h,
         tiles: tiles_,
     }
+}
+
+/// [`plan_in_parts`] without the tiles that are plain (see [`Content`]: no pixel differs from
+/// the background); a plain image has no tiles. The tiles kept are exactly those of
+/// [`plan_in_parts`], so what the detector finds in them does not change: cutting tiles down
+/// to their content instead changed the readings (the model's squeeze-and-excitation blocks
+/// weigh each tile's channels by its mean over the whole tile, so the amount of background
+/// around the text shifts every output) and lost two My Numbers of the dev cards.
+pub fn plan_over(width: u32, height: u32, scale: f32, parts: u32, content: &Content) -> Plan {
+    let mut plan = plan_in_parts(width, height, scale, parts);
+    let (sx, sy) = (
+        plan.width as f64 / width as f64,
+        plan.height as f64 / height as f64,
+    );
+    plan.tiles.retain(|&[tx, ty, tw, th]| {
+        // The tile in image pixels (rounded outwards).
+        let image = [
+            (tx as f64 / sx).floor() as u32,
+            (ty as f64 / sy).floor() as u32,
+            (((tx + tw) as f64 / sx).ceil() as u32).min(width),
+            (((ty + th) as f64 / sy).ceil() as u32).min(height),
+        ];
+        content.within(image).is_some()
+    });
+    plan
 }
 
 /// The detector's probabilities over one tile of the plan (`w × h`, row-major).
@@ -385,9 +411,10 @@ pub fn detect_lines(
     scale: f32,
     timings: &mut Timings,
 ) -> Result<Vec<Quad>, Error> {
-    let mut quads = detect_at(model, image, scale, timings)?;
+    let content = Content::of(image);
+    let mut quads = detect_over(model, image, scale, &content, timings)?;
     if let Some(larger) = second_look(&quads, scale, image.width, image.height) {
-        quads = detect_at(model, image, larger, timings)?;
+        quads = detect_over(model, image, larger, &content, timings)?;
         timings.scale = larger;
     }
     Ok(quads)
@@ -400,7 +427,18 @@ pub fn detect_at(
     scale: f32,
     timings: &mut Timings,
 ) -> Result<Vec<Quad>, Error> {
-    let plan = plan(image.width, image.height, scale);
+    detect_over(model, image, scale, &Content::of(image), timings)
+}
+
+/// [`detect_at`] over the parts of `image` with `content` (see [`plan_over`]).
+fn detect_over(
+    model: &Network,
+    image: &Image,
+    scale: f32,
+    content: &Content,
+    timings: &mut Timings,
+) -> Result<Vec<Quad>, Error> {
+    let plan = plan_over(image.width, image.height, scale, 1, content);
     let mut maps = Vec::with_capacity(plan.tiles.len());
     for &tile in &plan.tiles {
         maps.push((tile, run_tile(model, image, &plan, tile, timings)?));
@@ -444,6 +482,55 @@ mod tests {
         assert_eq!(
             plan_in_parts(1920, 1080, 0.8333, 2).tiles,
             plan(1920, 1080, 0.8333).tiles
+        );
+    }
+
+    #[test]
+    fn a_plan_over_content_leaves_out_the_plain_tiles_only() {
+        let mut rgba = [30u8, 31, 36, 255].repeat(1280 * 720);
+        // Rows of light text in the top-left corner (x 20..440, y 30..420).
+        for y in (30..420).step_by(25) {
+            for x in 20..440 {
+                let i = (y * 1280 + x) * 4;
+                rgba[i..i + 3].copy_from_slice(&[230, 230, 230]);
+            }
+        }
+        let image = Image {
+            width: 1280,
+            height: 720,
+            rgba,
+        };
+        let content = Content::of(&image);
+        // At scale 2 (a second look) the frame is 3 × 2 tiles; the text meets the first two
+        // columns of tiles only, and those tiles are kept as they were.
+        let whole = plan(1280, 720, 2.0);
+        assert_eq!(whole.tiles.len(), 6);
+        let over = plan_over(1280, 720, 2.0, 1, &content);
+        assert_eq!((over.width, over.height), (2560, 1440));
+        assert_eq!(
+            over.tiles,
+            [
+                whole.tiles[0],
+                whole.tiles[1],
+                whole.tiles[3],
+                whole.tiles[4]
+            ]
+        );
+        // Cut in two for two workers at scale 1, the right half is plain.
+        let two = plan_over(1280, 720, 1.0, 2, &content);
+        assert_eq!(two.tiles, [plan_in_parts(1280, 720, 1.0, 2).tiles[0]]);
+        // A plain image has no tiles; content everywhere gives the usual plan.
+        let plain = Image {
+            width: 640,
+            height: 360,
+            rgba: [255u8; 640 * 360 * 4].to_vec(),
+        };
+        assert!(plan_over(640, 360, 1.0, 2, &Content::of(&plain))
+            .tiles
+            .is_empty());
+        assert_eq!(
+            plan_over(1920, 1080, 0.8333, 2, &Content::everywhere(1920, 1080)).tiles,
+            plan_in_parts(1920, 1080, 0.8333, 2).tiles
         );
     }
 

@@ -11,6 +11,7 @@
 //!   upside down, and the better reading is kept.
 
 pub mod changes;
+pub mod content;
 pub mod correct;
 pub mod detect;
 pub mod recognize;
@@ -149,15 +150,17 @@ impl Ocr {
         )
     }
 
-    /// How the detector will read an image of this size (tiles can be run by several workers).
-    pub fn plan(&self, width: u32, height: u32) -> detect::Plan {
-        detect::plan(width, height, detect::choose_scale(width, height))
-    }
-
-    /// [`Ocr::plan`] cut into at least `parts` tiles where the image is large enough (for
-    /// `parts` workers sharing the detection).
-    pub fn plan_in_parts(&self, width: u32, height: u32, parts: u32) -> detect::Plan {
-        detect::plan_in_parts(width, height, detect::choose_scale(width, height), parts)
+    /// How the detector will read `image`, shared by `parts` workers: at least `parts` tiles
+    /// where the image is large enough, over its content only (see [`detect::plan_over`]).
+    pub fn plan(&self, image: &Image, parts: u32) -> detect::Plan {
+        let scale = detect::choose_scale(image.width, image.height);
+        detect::plan_over(
+            image.width,
+            image.height,
+            scale,
+            parts,
+            &content::Content::of(image),
+        )
     }
 
     /// The detector's probabilities over one tile of `plan`.
