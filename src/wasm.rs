@@ -224,9 +224,14 @@ fn image_of(rgba: Vec<u8>, width: u32, height: u32) -> Result<Image, JsValue> {
     })
 }
 
-/// The face model, loaded once per worker, and the other picture detectors (ID card photos).
+/// The face model, loaded once per worker, and the other picture detectors (ID card photos);
+/// with the last video frame looked at and its faces, so the next frame read of the same video
+/// is looked at again only where it changed.
 #[wasm_bindgen]
-pub struct PictureEngine(crate::detection::faces::FaceDetector);
+pub struct PictureEngine(
+    crate::detection::faces::FaceDetector,
+    std::cell::RefCell<Option<(Image, Vec<crate::detection::faces::Face>)>>,
+);
 
 #[wasm_bindgen]
 impl PictureEngine {
@@ -234,7 +239,7 @@ impl PictureEngine {
     #[wasm_bindgen(constructor)]
     pub fn new(face_model: Vec<u8>) -> Result<PictureEngine, JsValue> {
         crate::detection::faces::FaceDetector::from_bytes(face_model)
-            .map(PictureEngine)
+            .map(|d| PictureEngine(d, Default::default()))
             .map_err(to_js)
     }
 
@@ -244,6 +249,12 @@ impl PictureEngine {
     /// `documents` lists the identity documents the page shows (`{kind: "my_number_card",
     /// side: "back", quad}`: see [`crate::pii::pictures::DocumentSeen`]; kinds `my_number_card`,
     /// `drivers_licence`, `insurance_card`, `residence_card`, `passport`).
+    ///
+    /// `frame`: `"image"` for a still image; `"first"` for the first frame read of a video
+    /// (kept, with its faces, to compare the next with); `"next"` for the next frame read of
+    /// that video: faces are looked for again only in the bands of rows that changed since
+    /// (see `FaceDetector::detect_changed`; the whole frame when too much changed), the
+    /// others kept.
     pub fn scan(
         &self,
         rgba: Vec<u8>,
@@ -251,7 +262,9 @@ impl PictureEngine {
         height: u32,
         ocr: &str,
         policy: &str,
+        frame: &str,
     ) -> Result<String, JsValue> {
+        use crate::detection::faces::FaceOptions;
         let image = image_of(rgba, width, height)?;
         let ocr: crate::detection::ocr::OcrResult = serde_json::from_str(ocr).map_err(|e| {
             to_js(Error::BadRequest(format!(
@@ -259,15 +272,26 @@ impl PictureEngine {
             )))
         })?;
         let policy = parse_policy(policy)?;
-        let (faces, timings) = self
-            .0
-            .detect(&image, &crate::detection::faces::FaceOptions::default())
-            .map_err(to_js)?;
+        let options = FaceOptions::default();
+        let mut last = self.1.borrow_mut();
+        let again = match last.as_ref() {
+            Some((before, earlier)) if frame == "next" => self
+                .0
+                .detect_changed(before, &image, earlier, &options)
+                .map_err(to_js)?,
+            _ => None,
+        };
+        let (faces, timings) = match again {
+            Some(found) => found,
+            None => self.0.detect(&image, &options).map_err(to_js)?,
+        };
         let findings = crate::pii::pictures::scan_pictures(&image, &ocr, &faces, &policy);
         let documents = crate::pii::pictures::id_documents(&image, &ocr);
-        to_json(
+        let out = to_json(
             &serde_json::json!({ "findings": findings, "documents": documents, "timings": timings }),
-        )
+        );
+        *last = (frame != "image").then_some((image, faces));
+        out
     }
 
     /// Faces only, for the bench: JSON `{faces, timings}`.

@@ -246,6 +246,7 @@ export class Kuronuri {
   #engine;
   #url;
   #pool = [];
+  #ocrLoaded = null;
   #threads;
   #videoUrl;
 
@@ -298,10 +299,16 @@ export class Kuronuri {
     await this.#picturesEngine().call('picturesInit');
   }
 
-  /** Loads the OCR models in every worker that reads text. */
+  /**
+   * Loads the OCR models in every worker that reads text, once: later calls do not message the
+   * workers again (a call queued behind a worker's face model would hold up every video frame
+   * read until the pictures of the frame before were done).
+   */
   async loadOcr() {
     this.#startPool();
-    await Promise.all([this.#engine, ...this.#pool].map((e) => e.call('ocrInit')));
+    this.#ocrLoaded ??= Promise.all([this.#engine, ...this.#pool].map((e) => e.call('ocrInit')))
+      .catch((e) => { this.#ocrLoaded = null; throw e; });
+    await this.#ocrLoaded;
   }
 
   /**
@@ -484,9 +491,12 @@ export class Kuronuri {
    * Findings that are not text in decoded pixels whose text was read as `ocr`: faces (face
    * model), the holder's photo on ID cards, QR codes/barcodes, seals. Returns `{findings,
    * documents, timings}`; `documents` lists the identity documents shown as `{kind, side, quad}` (`insurance_card`, `my_number_card` with side `front`/`back`…; `quad` is the card's outline or null).
+   * `frame`: 'image' (default), or 'first' / 'next' for the frames read of one video in
+   * order: faces are then looked for again only in the rows that changed since the frame
+   * before.
    */
-  async scanPictures({ width, height, rgba }, ocr, { policy = {} } = {}) {
-    return this.#picturesEngine().call('pictures', { rgba, width, height, ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy });
+  async scanPictures({ width, height, rgba }, ocr, { policy = {}, frame = 'image' } = {}) {
+    return this.#picturesEngine().call('pictures', { rgba, width, height, ocr: { width: ocr.width, height: ocr.height, lines: ocr.lines }, policy, frame });
   }
 
   /** The findings that `policy` keeps (for findings found once and shown under another preset). */
@@ -531,6 +541,7 @@ export class Kuronuri {
       const report = () => onProgress?.({ phase: 'scan', frames, time, duration: info.duration, read });
       const reading = [];
       const reads = [];
+      const scanStarted = performance.now();
       // Frames are read one after another, each reusing the lines of the one before that
       // did not change (a pointer moved, a field was typed in); decoding goes on meanwhile.
       let previous = Promise.resolve(null);
@@ -539,6 +550,7 @@ export class Kuronuri {
         if (step.done) break;
         frames = step.i + 1;
         time = step.t;
+        const decoded = performance.now() - scanStarted;
         const ocr = previous.then((reuse) => this.ocrPixels(step, { reuse }));
         previous = ocr.then((r) => ({ width: step.width, height: step.height, rgba: step.rgba, lines: r.lines, scale: r.scale }), () => null);
         const job = ocr
@@ -548,6 +560,11 @@ export class Kuronuri {
             const t = r.timings;
             reads.push({
               i: step.i,
+              // When the frame was ready to read and when its OCR began and ended (ms since
+              // the scan started).
+              decoded_ms: Math.round(decoded),
+              ocr_from_ms: Math.round(t.started_ms - scanStarted),
+              ocr_to_ms: Math.round(performance.now() - scanStarted),
               lines: r.lines.length,
               reused: t.reused,
               ocr_ms: Math.round(t.total_ms),
@@ -557,8 +574,16 @@ export class Kuronuri {
               detect_ms: Math.round([...(t.detect.first?.workers ?? []), ...t.detect.workers].reduce((n, w) => n + (w?.detect_model_ms ?? 0), 0)),
             });
             const started = performance.now();
-            return Promise.all([this.scanText(r, { policy }), this.scanPictures(step, r, { policy })])
-              .then((found) => { reads.find((x) => x.i === step.i).rules_pictures_ms = Math.round(performance.now() - started); return found; });
+            // The frames read go to the pictures worker in order: each after the first is
+            // looked at again only where it changed.
+            const frame = reads.length === 1 ? 'first' : 'next';
+            return Promise.all([this.scanText(r, { policy }), this.scanPictures(step, r, { policy, frame })])
+              .then((found) => {
+                const read = reads.find((x) => x.i === step.i);
+                read.rules_pictures_ms = Math.round(performance.now() - started);
+                read.done_ms = Math.round(performance.now() - scanStarted);
+                return found;
+              });
           })
           .then(([text, pictures]) => video.call('findings', { i: step.i, findings: [...text, ...pictures.findings] }))
           .then(() => { read += 1; report(); });

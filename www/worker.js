@@ -113,11 +113,15 @@ const ops = {
     }
     return true;
   },
-  /** Faces and ID card photos in decoded pixels whose text was read as `ocr`. */
-  async pictures({ rgba, width, height, ocr: result, policy }) {
+  /**
+   * Faces and ID card photos in decoded pixels whose text was read as `ocr`. `frame`: 'image',
+   * or 'first' / 'next' for the frames read of a video in order (a next frame is looked at
+   * again only where it changed since the one before).
+   */
+  async pictures({ rgba, width, height, ocr: result, policy, frame = 'image' }) {
     await ops.picturesInit();
     const text = JSON.stringify({ width: result.width, height: result.height, lines: result.lines });
-    return JSON.parse((await pictures).scan(new Uint8Array(rgba), width, height, text, JSON.stringify(policy ?? {})));
+    return JSON.parse((await pictures).scan(new Uint8Array(rgba), width, height, text, JSON.stringify(policy ?? {}), frame));
   },
   async faces({ rgba, width, height }) {
     await ops.picturesInit();
