@@ -113,14 +113,6 @@ impl Content {
             ]
         })
     }
-
-    /// The share of cells that hold content (0–1).
-    pub fn share(&self) -> f32 {
-        if self.cells.is_empty() {
-            return 0.0;
-        }
-        self.cells.iter().filter(|&&c| c).count() as f32 / self.cells.len() as f32
-    }
 }
 
 /// The most common colour of `image` (over every fourth pixel of every fourth row, in bins of
@@ -180,7 +172,6 @@ mod tests {
         let mut image = plain(200, 100, [30, 31, 36]);
         let content = Content::of(&image);
         assert_eq!(content.within([0, 0, 200, 100]), None);
-        assert_eq!(content.share(), 0.0);
         // JPEG-like noise within INK stays background.
         set(&mut image, 5, 5, [38, 39, 44]);
         assert_eq!(Content::of(&image).within([0, 0, 200, 100]), None);
