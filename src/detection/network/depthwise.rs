@@ -15,6 +15,141 @@ use std::mem::MaybeUninit;
 /// Output pixels computed together.
 const LANES: usize = 8;
 
+/// An elementwise layer next to a depthwise convolution, computed in the same step (one plane at
+/// a time, while it is in cache) instead of as a pass of its own over the whole tensor.
+/// PP-OCRv5's networks follow every convolution with seven such passes (bias, a learnt scale and
+/// shift, hard swish as two operators, a second scale and shift).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Elementwise {
+    /// `x · scale + shift`, one pair per channel, or one pair for all channels.
+    Affine(Vec<(f32, f32)>),
+    /// `x · clamp(alpha · x + beta, 0, 1)` (ONNX `HardSigmoid` times its own input).
+    HardSwish { alpha: f32, beta: f32 },
+    /// `max(x, 0)`.
+    Relu,
+}
+
+impl Elementwise {
+    /// Applies `ops` in order to `data`, one plane of channel `channel`.
+    pub fn apply_all(ops: &[Elementwise], channel: usize, data: &mut [f32]) {
+        for op in ops {
+            match op {
+                Elementwise::Affine(pairs) => {
+                    let (scale, shift) = pairs[if pairs.len() == 1 { 0 } else { channel }];
+                    lanes::affine(data, scale, shift);
+                }
+                &Elementwise::HardSwish { alpha, beta } => lanes::hard_swish(data, alpha, beta),
+                Elementwise::Relu => lanes::relu(data),
+            }
+        }
+    }
+
+    /// `ops` with neighbouring affine layers merged into one (`channels` pairs, or one).
+    pub fn merged(ops: Vec<Elementwise>, channels: usize) -> Vec<Elementwise> {
+        let mut out: Vec<Elementwise> = Vec::new();
+        for op in ops {
+            match (out.last_mut(), op) {
+                (Some(Elementwise::Affine(first)), Elementwise::Affine(then)) => {
+                    *first = compose(first, &then, channels);
+                }
+                (_, op) => out.push(op),
+            }
+        }
+        out
+    }
+}
+
+/// The elementwise loops. Portable code natively, where LLVM vectorises it.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod lanes {
+    pub fn affine(data: &mut [f32], scale: f32, shift: f32) {
+        for v in data {
+            *v = *v * scale + shift;
+        }
+    }
+
+    pub fn hard_swish(data: &mut [f32], alpha: f32, beta: f32) {
+        for v in data {
+            *v *= (*v * alpha + beta).clamp(0.0, 1.0);
+        }
+    }
+
+    pub fn relu(data: &mut [f32]) {
+        for v in data {
+            *v = v.max(0.0);
+        }
+    }
+}
+
+/// The same with WebAssembly's 128-bit vectors, written out: LLVM leaves the portable loops
+/// scalar for wasm32 (Rust's `max`/`clamp` treat NaN unlike `f32x4.max`), and then these
+/// layers cost more than rten's own vectorised passes that they replace.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod lanes {
+    use core::arch::wasm32::{
+        f32x4_add, f32x4_mul, f32x4_pmax, f32x4_pmin, f32x4_splat, v128, v128_load, v128_store,
+    };
+
+    /// `f` on each group of four values, then `scalar` on the last few.
+    #[inline(always)]
+    fn each(data: &mut [f32], f: impl Fn(v128) -> v128, scalar: impl Fn(f32) -> f32) {
+        let mut chunks = data.chunks_exact_mut(4);
+        for c in &mut chunks {
+            // SAFETY: `c` is four contiguous f32 (16 bytes); unaligned loads/stores are allowed.
+            unsafe {
+                let p = c.as_mut_ptr() as *mut v128;
+                v128_store(p, f(v128_load(p)));
+            }
+        }
+        for v in chunks.into_remainder() {
+            *v = scalar(*v);
+        }
+    }
+
+    pub fn affine(data: &mut [f32], scale: f32, shift: f32) {
+        let (s, t) = (f32x4_splat(scale), f32x4_splat(shift));
+        each(
+            data,
+            |x| f32x4_add(f32x4_mul(x, s), t),
+            |x| x * scale + shift,
+        );
+    }
+
+    pub fn hard_swish(data: &mut [f32], alpha: f32, beta: f32) {
+        let (a, b) = (f32x4_splat(alpha), f32x4_splat(beta));
+        let (zero, one) = (f32x4_splat(0.0), f32x4_splat(1.0));
+        each(
+            data,
+            |x| {
+                let gate = f32x4_pmin(one, f32x4_pmax(zero, f32x4_add(f32x4_mul(x, a), b)));
+                f32x4_mul(x, gate)
+            },
+            |x| x * (x * alpha + beta).clamp(0.0, 1.0),
+        );
+    }
+
+    pub fn relu(data: &mut [f32]) {
+        let zero = f32x4_splat(0.0);
+        each(data, |x| f32x4_pmax(zero, x), |x| x.max(0.0));
+    }
+}
+
+/// The affine map `then ∘ first`, per channel (a single pair on either side stands for all).
+fn compose(first: &[(f32, f32)], then: &[(f32, f32)], channels: usize) -> Vec<(f32, f32)> {
+    let n = if first.len() == 1 && then.len() == 1 {
+        1
+    } else {
+        channels
+    };
+    let at = |p: &[(f32, f32)], c: usize| p[if p.len() == 1 { 0 } else { c }];
+    (0..n)
+        .map(|c| {
+            let ((s1, t1), (s2, t2)) = (at(first, c), at(then, c));
+            (s1 * s2, t1 * s2 + t2)
+        })
+        .collect()
+}
+
 /// A depthwise convolution's weights and geometry.
 #[derive(Clone, Debug)]
 pub struct DepthwiseConv {
@@ -29,6 +164,12 @@ pub struct DepthwiseConv {
     pub weights: Vec<f32>,
     /// One per channel (zeros when the model has no bias).
     pub bias: Vec<f32>,
+    /// Elementwise layers applied to the input before the convolution (its zero padding is
+    /// added after them, as the model pads their output).
+    pub before: Vec<Elementwise>,
+    /// Elementwise layers applied to the output (an affine layer right after the convolution
+    /// is folded into its weights and bias instead: see [`DepthwiseConv::then`]).
+    pub after: Vec<Elementwise>,
 }
 
 impl DepthwiseConv {
@@ -54,7 +195,39 @@ impl DepthwiseConv {
             pads,
             weights,
             bias: bias.unwrap_or_else(|| vec![0.0; channels]),
+            before: Vec::new(),
+            after: Vec::new(),
         })
+    }
+
+    /// The convolution with `ops` applied to its input first.
+    pub fn after_input(mut self, ops: Vec<Elementwise>) -> DepthwiseConv {
+        let mut all = std::mem::take(&mut self.before);
+        all.extend(ops);
+        self.before = Elementwise::merged(all, self.channels);
+        self
+    }
+
+    /// The convolution followed by `ops`: an affine layer that comes first is folded into the
+    /// weights and bias (`s · (Σ w·x + b) + t = Σ (s·w)·x + (s·b + t)`); the rest are applied
+    /// to each output plane.
+    pub fn then(mut self, ops: Vec<Elementwise>) -> DepthwiseConv {
+        let mut all = std::mem::take(&mut self.after);
+        all.extend(ops);
+        let mut all = Elementwise::merged(all, self.channels);
+        if let Some(Elementwise::Affine(pairs)) = all.first() {
+            let kk = self.kernel * self.kernel;
+            for c in 0..self.channels {
+                let (scale, shift) = pairs[if pairs.len() == 1 { 0 } else { c }];
+                for w in &mut self.weights[c * kk..][..kk] {
+                    *w *= scale;
+                }
+                self.bias[c] = self.bias[c] * scale + shift;
+            }
+            all.remove(0);
+        }
+        self.after = all;
+        self
     }
 
     /// Output height and width for an input plane of `h × w`, or `None` if the plane is smaller
@@ -115,7 +288,18 @@ impl DepthwiseConv {
             let weights =
                 &self.weights[c * self.kernel * self.kernel..][..self.kernel * self.kernel];
             let bias = self.bias[c];
-            let args = (src, h, w, self.pads, weights, bias, &mut *dst, &mut buffer);
+            let before = (&self.before[..], c);
+            let args = (
+                src,
+                h,
+                w,
+                self.pads,
+                weights,
+                bias,
+                before,
+                &mut *dst,
+                &mut buffer,
+            );
             match (self.kernel, self.stride) {
                 (3, [1, 1]) => plane::<3, 1, 1>(args),
                 (3, [2, 1]) => plane::<3, 2, 1>(args),
@@ -127,6 +311,12 @@ impl DepthwiseConv {
                 (5, [2, 2]) => plane::<5, 2, 2>(args),
                 _ => unreachable!("checked in DepthwiseConv::new"),
             }
+            if !self.after.is_empty() {
+                // SAFETY: `plane` has just written all of `dst` (see its output loop), and
+                // MaybeUninit<f32> has the layout of f32.
+                let written = unsafe { &mut *(dst as *mut [MaybeUninit<f32>] as *mut [f32]) };
+                Elementwise::apply_all(&self.after, c, written);
+            }
         }
         // SAFETY: `plane` wrote all `oh × ow` values of every plane (see its output loop).
         unsafe { out.set_len(len) };
@@ -134,7 +324,8 @@ impl DepthwiseConv {
     }
 }
 
-/// One channel's source plane (`h × w`), padding, filter, bias, output plane and scratch buffer.
+/// One channel's source plane (`h × w`), padding, filter, bias, the layers before the
+/// convolution and the channel, output plane and scratch buffer.
 type PlaneArgs<'a> = (
     &'a [f32],
     usize,
@@ -142,6 +333,7 @@ type PlaneArgs<'a> = (
     [usize; 4],
     &'a [f32],
     f32,
+    (&'a [Elementwise], usize),
     &'a mut [MaybeUninit<f32>],
     &'a mut Vec<f32>,
 );
@@ -149,7 +341,7 @@ type PlaneArgs<'a> = (
 /// One channel: `src` (`h × w`) into `dst` (`oh × ow`, as `output_size` gives), with a `K × K`
 /// filter at strides `SY`, `S` (vertical, horizontal).
 fn plane<const K: usize, const SY: usize, const S: usize>(
-    (src, h, w, [top, left, bottom, right], weights, bias, dst, buffer): PlaneArgs,
+    (src, h, w, [top, left, bottom, right], weights, bias, (before, channel), dst, buffer): PlaneArgs,
 ) {
     let (ph, pw) = (h + top + bottom, w + left + right);
     let (oh, ow) = ((ph - K) / SY + 1, (pw - K) / S + 1);
@@ -166,8 +358,12 @@ fn plane<const K: usize, const SY: usize, const S: usize>(
     for y in 0..h {
         let row = &mut buffer[(y + top) * row_len..][..row_len];
         let from = &src[y * w..][..w];
+        // The layers before the convolution are applied to each row as it is copied in, so the
+        // padding stays zero.
         if S == 1 {
-            row[left..left + w].copy_from_slice(from);
+            let dest = &mut row[left..left + w];
+            dest.copy_from_slice(from);
+            Elementwise::apply_all(before, channel, dest);
         } else {
             // Source column x lands in phase (x + left) % 2 at (x + left) / 2.
             for phase in 0..S {
@@ -177,6 +373,7 @@ fn plane<const K: usize, const SY: usize, const S: usize>(
                 for (d, &v) in dest.iter_mut().zip(from.iter().skip(first).step_by(S)) {
                     *d = v;
                 }
+                Elementwise::apply_all(before, channel, dest);
             }
         }
     }
@@ -348,6 +545,86 @@ mod tests {
             }
         }
         assert!(cases > 120, "{cases}");
+    }
+
+    /// The layers before and after, applied by hand to the whole tensor around a convolution
+    /// without them.
+    #[test]
+    fn layers_folded_in_compute_what_they_compute_alone() {
+        let (channels, n, h, w) = (3, 2, 7, 13);
+        let affine = |seed: u32| {
+            let v = values(2 * channels, seed);
+            Elementwise::Affine(
+                (0..channels)
+                    .map(|c| (v[2 * c] * 2.0, v[2 * c + 1]))
+                    .collect(),
+            )
+        };
+        let before = vec![
+            affine(1),
+            Elementwise::HardSwish {
+                alpha: 1.0 / 6.0,
+                beta: 0.5,
+            },
+            Elementwise::Affine(vec![(0.7, -0.2)]),
+        ];
+        let after = vec![affine(2), Elementwise::Relu, affine(3)];
+        for stride in [[1, 1], [2, 1], [1, 2], [2, 2]] {
+            let plain = DepthwiseConv::new(
+                channels,
+                3,
+                stride,
+                [1; 4],
+                values(channels * 9, 4),
+                Some(values(channels, 5)),
+            )
+            .unwrap();
+            let fused = plain
+                .clone()
+                .after_input(before.clone())
+                .then(after.clone());
+            // The first layer after is folded into the weights; two stay.
+            assert_eq!(fused.after.len(), 2);
+            let input = values(n * channels * h * w, 6);
+            let by_hand = |data: &mut Vec<f32>, ops: &[Elementwise], plane: usize| {
+                for (i, p) in data.chunks_exact_mut(plane).enumerate() {
+                    Elementwise::apply_all(ops, i % channels, p);
+                }
+            };
+            let mut x = input.clone();
+            by_hand(&mut x, &before, h * w);
+            let mut want = plain.run(&x, n, h, w).unwrap();
+            let (oh, ow) = plain.output_size(h, w).unwrap();
+            by_hand(&mut want, &after, oh * ow);
+            let got = fused.run(&input, n, h, w).unwrap();
+            assert_eq!(got.len(), want.len());
+            // Zero padding comes after the layers before (hard swish of 0 is 0, but the affine
+            // layers move 0): a value near the border shows whether it did.
+            for (i, (g, e)) in got.iter().zip(&want).enumerate() {
+                assert!((g - e).abs() < 1e-4, "stride {stride:?} at {i}: {g} vs {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn neighbouring_affine_layers_are_merged() {
+        let merged = Elementwise::merged(
+            vec![
+                Elementwise::Affine(vec![(2.0, 1.0)]),
+                Elementwise::Affine(vec![(3.0, 0.0), (0.5, -1.0)]),
+                Elementwise::Relu,
+                Elementwise::Affine(vec![(1.0, 4.0)]),
+            ],
+            2,
+        );
+        assert_eq!(
+            merged,
+            vec![
+                Elementwise::Affine(vec![(6.0, 3.0), (1.0, -0.5)]),
+                Elementwise::Relu,
+                Elementwise::Affine(vec![(1.0, 4.0)]),
+            ]
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use rten::{Model, NodeId, Value, ValueOrView};
 use rten_tensor::prelude::*;
 use rten_tensor::Tensor;
 
-use depthwise::DepthwiseConv;
+use depthwise::{DepthwiseConv, Elementwise};
 
 enum Step {
     /// A piece of the graph run by rten.
@@ -45,6 +45,8 @@ pub struct Network {
     drop_after: Vec<Vec<String>>,
     inputs: Vec<String>,
     outputs: Vec<String>,
+    /// The model's nodes computed inside depthwise steps besides the convolutions themselves.
+    folded: usize,
 }
 
 /// The depthwise convolution a node is, if it is one the kernel computes.
@@ -55,6 +57,7 @@ fn as_depthwise(
     if node.op_type != "Conv"
         || !(node.domain.is_empty() || node.domain == "ai.onnx")
         || !node.other_attrs.is_empty()
+        || !node.float_attrs.is_empty()
         || !(2..=3).contains(&node.inputs.len())
         || node.outputs.len() != 1
         || initializers.contains_key(node.inputs[0].as_str())
@@ -110,28 +113,264 @@ fn as_depthwise(
     )
 }
 
-/// The constant `add` adds to `value`, one per channel, if `add` is an `Add` of `value` and an
-/// initializer of `channels` values shaped `[1, C, 1, 1]` or `[C, 1, 1]`.
-fn per_channel_constant(
-    add: &onnx_wire::Node,
-    value: &str,
-    initializers: &HashMap<&str, &onnx_wire::Initializer>,
-    channels: usize,
-) -> Option<Vec<f32>> {
-    if add.op_type != "Add"
-        || !add.domain.is_empty()
-        || add.inputs.len() != 2
-        || add.outputs.len() != 1
-    {
-        return None;
+/// The graph around the nodes: who reads each value, who writes it, which values the caller
+/// gets, and the constants.
+struct Wiring<'g, 'a> {
+    nodes: &'g [onnx_wire::Node<'a>],
+    consumers: HashMap<&'g str, Vec<usize>>,
+    producer: HashMap<&'g str, usize>,
+    outputs: HashSet<&'g str>,
+    initializers: &'g HashMap<&'g str, &'g onnx_wire::Initializer<'a>>,
+}
+
+impl<'g, 'a> Wiring<'g, 'a> {
+    fn new(
+        graph: &'g onnx_wire::Graph<'a>,
+        initializers: &'g HashMap<&'g str, &'g onnx_wire::Initializer<'a>>,
+    ) -> Self {
+        let mut consumers: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut producer = HashMap::new();
+        for (i, node) in graph.nodes.iter().enumerate() {
+            for name in &node.inputs {
+                consumers.entry(name.as_str()).or_default().push(i);
+            }
+            for name in &node.outputs {
+                producer.insert(name.as_str(), i);
+            }
+        }
+        Wiring {
+            nodes: &graph.nodes,
+            consumers,
+            producer,
+            outputs: graph.outputs.iter().map(String::as_str).collect(),
+            initializers,
+        }
     }
-    let other = match (add.inputs[0].as_str(), add.inputs[1].as_str()) {
-        (a, b) if a == value && b != value => b,
-        (a, b) if b == value && a != value => a,
-        _ => return None,
-    };
-    let t = initializers.get(other)?.floats()?;
-    (t.dims == [1, channels, 1, 1] || t.dims == [channels, 1, 1]).then_some(t.data)
+
+    /// The nodes that read `value` (none for a value nobody reads).
+    fn readers(&self, value: &str) -> &[usize] {
+        self.consumers.get(value).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `value` is read only by node `by`, once, and is not a model output: then it can
+    /// live inside a fused step.
+    fn only_for(&self, value: &str, by: usize) -> bool {
+        self.readers(value) == [by] && !self.outputs.contains(value)
+    }
+
+    /// A name as the graph holds it (so that it lives as long as the graph).
+    fn name(&self, value: &str) -> &'g str {
+        self.consumers
+            .get_key_value(value)
+            .map(|(k, _)| *k)
+            .or_else(|| self.producer.get_key_value(value).map(|(k, _)| *k))
+            .unwrap_or("")
+    }
+
+    /// `node`'s one value input besides one constant (a float initializer), if that is its
+    /// shape.
+    fn value_and_constant(
+        &self,
+        node: &onnx_wire::Node,
+    ) -> Option<(&'g str, onnx_wire::FloatTensor)> {
+        if node.inputs.len() != 2 || node.outputs.len() != 1 || !node.domain.is_empty() {
+            return None;
+        }
+        let constant = |n: &str| self.initializers.get(n).and_then(|i| i.floats());
+        match (constant(&node.inputs[0]), constant(&node.inputs[1])) {
+            (None, Some(c)) => Some((self.name(&node.inputs[0]), c)),
+            (Some(c), None) => Some((self.name(&node.inputs[1]), c)),
+            _ => None,
+        }
+    }
+
+    /// What node `i` does to the value `input` as one elementwise layer over `channels`
+    /// channels, if it is one: an `Add`/`Mul` of a constant per channel or for all, `Relu`,
+    /// `Identity` (nothing: `Some(None)`), or `BatchNormalization` with constant statistics.
+    fn elementwise(&self, i: usize, input: &str, channels: usize) -> Option<Option<Elementwise>> {
+        let node = &self.nodes[i];
+        if !node.domain.is_empty() || node.outputs.len() != 1 || !node.other_attrs.is_empty() {
+            return None;
+        }
+        let one_input = node.inputs.len() == 1 && node.inputs[0] == input;
+        match node.op_type.as_str() {
+            "Identity" if one_input => Some(None),
+            "Relu" if one_input => Some(Some(Elementwise::Relu)),
+            "Add" | "Mul" => {
+                let (value, constant) = self.value_and_constant(node)?;
+                if value != input {
+                    return None;
+                }
+                let values = per_channel(&constant, channels)?;
+                Some(Some(Elementwise::Affine(if node.op_type == "Add" {
+                    values.into_iter().map(|k| (1.0, k)).collect()
+                } else {
+                    values.into_iter().map(|k| (k, 0.0)).collect()
+                })))
+            }
+            "BatchNormalization" => {
+                if node.inputs.len() != 5 || node.inputs[0] != input {
+                    return None;
+                }
+                let epsilon = node.float("epsilon").unwrap_or(1e-5);
+                let stats: Vec<Vec<f32>> = node.inputs[1..]
+                    .iter()
+                    .map(|n| {
+                        let t = self.initializers.get(n.as_str())?.floats()?;
+                        (t.dims == [channels]).then_some(t.data)
+                    })
+                    .collect::<Option<_>>()?;
+                let (gamma, beta, mean, var) = (&stats[0], &stats[1], &stats[2], &stats[3]);
+                Some(Some(Elementwise::Affine(
+                    (0..channels)
+                        .map(|c| {
+                            let s = gamma[c] / (var[c] + epsilon).sqrt();
+                            (s, beta[c] - mean[c] * s)
+                        })
+                        .collect(),
+                )))
+            }
+            _ => None,
+        }
+    }
+
+    /// Hard swish as the models write it, `Mul(HardSigmoid(x), x)`, for the `HardSigmoid` node
+    /// `h`: the `Mul` node and the layer, when `x` is read by those two only.
+    fn hard_swish(&self, x: &str, h: usize) -> Option<(usize, Elementwise)> {
+        let sigmoid = &self.nodes[h];
+        if sigmoid.op_type != "HardSigmoid"
+            || sigmoid.inputs != [x]
+            || sigmoid.outputs.len() != 1
+            || !sigmoid.domain.is_empty()
+            || !sigmoid.other_attrs.is_empty()
+        {
+            return None;
+        }
+        let gate = sigmoid.outputs[0].as_str();
+        let &[m] = self.readers(gate) else {
+            return None;
+        };
+        let mul = &self.nodes[m];
+        let mut ins: Vec<&str> = mul.inputs.iter().map(String::as_str).collect();
+        ins.sort_unstable();
+        let mut want = [x, gate];
+        want.sort_unstable();
+        let readers_of_x: HashSet<usize> = self.readers(x).iter().copied().collect();
+        (mul.op_type == "Mul"
+            && mul.domain.is_empty()
+            && mul.outputs.len() == 1
+            && ins == want
+            && !self.outputs.contains(gate)
+            && !self.outputs.contains(x)
+            && self.readers(x).len() == 2
+            && readers_of_x == HashSet::from([h, m]))
+        .then_some((
+            m,
+            Elementwise::HardSwish {
+                alpha: sigmoid.float("alpha").unwrap_or(0.2),
+                beta: sigmoid.float("beta").unwrap_or(0.5),
+            },
+        ))
+    }
+
+    /// The elementwise layers that follow `value` (over `channels` channels), each reading only
+    /// what the one before wrote: their nodes, the layers, and the last value (`value` itself
+    /// when none follows). Nodes in `taken` are left alone.
+    fn chain_after(
+        &self,
+        mut value: &'g str,
+        channels: usize,
+        taken: &HashSet<usize>,
+    ) -> (Vec<usize>, Vec<Elementwise>, &'g str) {
+        let (mut nodes, mut ops) = (Vec::new(), Vec::new());
+        let free = |i: &usize| !taken.contains(i);
+        while !self.outputs.contains(value) {
+            let step = match *self.readers(value) {
+                [j] if free(&j) => self
+                    .elementwise(j, value, channels)
+                    .map(|op| (vec![j], op, self.nodes[j].outputs[0].as_str())),
+                [a, b] if free(&a) && free(&b) => [a, b].into_iter().find_map(|h| {
+                    let (m, op) = self.hard_swish(value, h)?;
+                    Some((vec![h, m], Some(op), self.nodes[m].outputs[0].as_str()))
+                }),
+                _ => None,
+            };
+            let Some((used, op, next)) = step else { break };
+            nodes.extend(used);
+            ops.extend(op);
+            value = next;
+        }
+        (nodes, ops, value)
+    }
+
+    /// The elementwise layers that lead to `value`, which only node `reader` reads (over
+    /// `channels` channels), each written only for the next: their nodes, the layers in order,
+    /// and the value they start from. Nodes in `taken` are left alone.
+    fn chain_before(
+        &self,
+        mut value: &'g str,
+        reader: usize,
+        channels: usize,
+        taken: &HashSet<usize>,
+    ) -> (Vec<usize>, Vec<Elementwise>, &'g str) {
+        let (mut nodes, mut ops) = (Vec::new(), Vec::new());
+        if !self.only_for(value, reader) {
+            return (nodes, ops, value);
+        }
+        while let Some(&p) = self.producer.get(value) {
+            if taken.contains(&p) {
+                break;
+            }
+            let node = &self.nodes[p];
+            // A layer whose one input (a constant aside) is read only by it …
+            let input = match node.op_type.as_str() {
+                "Identity" | "Relu" | "BatchNormalization" => {
+                    node.inputs.first().map(|s| self.name(s))
+                }
+                "Add" | "Mul" => self.value_and_constant(node).map(|(v, _)| v),
+                _ => None,
+            };
+            let simple = input
+                .filter(|input| self.only_for(input, p))
+                .and_then(|input| Some((input, self.elementwise(p, input, channels)?)));
+            if let Some((input, op)) = simple {
+                nodes.push(p);
+                ops.extend(op);
+                value = input;
+                continue;
+            }
+            // … or hard swish, Mul(HardSigmoid(x), x).
+            let swish = (node.op_type == "Mul" && node.inputs.len() == 2)
+                .then(|| {
+                    node.inputs.iter().find_map(|gate| {
+                        let &h = self.producer.get(gate.as_str())?;
+                        let x = self.name(self.nodes[h].inputs.first()?);
+                        if taken.contains(&h) {
+                            return None;
+                        }
+                        let (m, op) = self.hard_swish(x, h)?;
+                        (m == p).then_some((h, op, x))
+                    })
+                })
+                .flatten();
+            let Some((h, op, x)) = swish else { break };
+            nodes.extend([p, h]);
+            ops.push(op);
+            value = x;
+        }
+        ops.reverse();
+        nodes.reverse();
+        (nodes, ops, value)
+    }
+}
+
+/// A constant as one value per channel (`[1, C, 1, 1]` or `[C, 1, 1]`) or one for all (every
+/// dimension 1); other shapes broadcast along other axes, not per channel.
+fn per_channel(t: &onnx_wire::FloatTensor, channels: usize) -> Option<Vec<f32>> {
+    if t.data.len() == 1 && t.dims.iter().all(|&d| d == 1) {
+        return Some(t.data.clone());
+    }
+    (t.dims == [1, channels, 1, 1] || t.dims == [channels, 1, 1]).then(|| t.data.clone())
 }
 
 fn load_error(e: impl std::fmt::Display) -> String {
@@ -173,6 +412,7 @@ impl Network {
                 outputs,
             }],
             drop_after: vec![Vec::new()],
+            folded: 0,
         })
     }
 
@@ -187,45 +427,48 @@ impl Network {
         // `Add` of a per-channel constant after it, which becomes its bias, when there is one).
         enum Plan {
             Piece(Vec<usize>),
-            Depthwise(Vec<usize>, DepthwiseConv),
+            /// Nodes, the convolution with its layers, the value read and the value written.
+            Depthwise(Vec<usize>, DepthwiseConv, String, String),
         }
-        let mut consumers: HashMap<&str, Vec<usize>> = HashMap::new();
+        // Each depthwise convolution with the elementwise layers before and after it that
+        // nothing else reads (see `Elementwise`): one step. A layer between two convolutions
+        // goes with the first.
+        let wiring = Wiring::new(&graph, &initializers);
+        let mut taken: HashSet<usize> = HashSet::new();
+        let mut fused: HashMap<usize, (Vec<usize>, DepthwiseConv, String, String)> = HashMap::new();
         for (i, node) in graph.nodes.iter().enumerate() {
-            for name in &node.inputs {
-                consumers.entry(name.as_str()).or_default().push(i);
-            }
+            let Some(conv) = as_depthwise(node, &initializers) else {
+                continue;
+            };
+            let (before_nodes, before, input) =
+                wiring.chain_before(&node.inputs[0], i, conv.channels, &taken);
+            let mut chain: HashSet<usize> = before_nodes.iter().copied().collect();
+            chain.insert(i);
+            let (after_nodes, after, output) = wiring.chain_after(
+                &node.outputs[0],
+                conv.channels,
+                &taken.union(&chain).copied().collect(),
+            );
+            let mut nodes = before_nodes;
+            nodes.push(i);
+            nodes.extend(after_nodes);
+            taken.extend(nodes.iter().copied());
+            let conv = conv.after_input(before).then(after);
+            fused.insert(i, (nodes, conv, input.to_string(), output.to_string()));
         }
         let mut plan = Vec::new();
         let mut piece = Vec::new();
-        let mut absorbed = HashSet::new();
-        for (i, node) in graph.nodes.iter().enumerate() {
-            if absorbed.contains(&i) {
-                continue;
-            }
-            let Some(mut conv) = as_depthwise(node, &initializers) else {
-                piece.push(i);
-                continue;
-            };
-            if !piece.is_empty() {
-                plan.push(Plan::Piece(std::mem::take(&mut piece)));
-            }
-            let mut nodes = vec![i];
-            let output = node.outputs[0].as_str();
-            if let (Some(&[j]), false) = (
-                consumers.get(output).map(Vec::as_slice),
-                graph.outputs.iter().any(|o| o == output),
-            ) {
-                if let Some(bias) =
-                    per_channel_constant(&graph.nodes[j], output, &initializers, conv.channels)
-                {
-                    for (b, add) in conv.bias.iter_mut().zip(bias) {
-                        *b += add;
-                    }
-                    absorbed.insert(j);
-                    nodes.push(j);
+        let mut folded = 0;
+        for i in 0..graph.nodes.len() {
+            if let Some((nodes, conv, input, output)) = fused.remove(&i) {
+                if !piece.is_empty() {
+                    plan.push(Plan::Piece(std::mem::take(&mut piece)));
                 }
+                folded += nodes.len() - 1;
+                plan.push(Plan::Depthwise(nodes, conv, input, output));
+            } else if !taken.contains(&i) {
+                piece.push(i);
             }
-            plan.push(Plan::Depthwise(nodes, conv));
         }
         if !plan.iter().any(|p| matches!(p, Plan::Depthwise(..))) {
             return Ok(None);
@@ -235,7 +478,7 @@ impl Network {
         }
         let nodes_of = |p: &Plan| -> Vec<usize> {
             match p {
-                Plan::Piece(n) | Plan::Depthwise(n, _) => n.clone(),
+                Plan::Piece(n) | Plan::Depthwise(n, ..) => n.clone(),
             }
         };
         // What each step reads from earlier steps (or the caller), and what it produces.
@@ -293,9 +536,9 @@ impl Network {
                 }
             }
             steps.push(match p {
-                Plan::Depthwise(_, conv) => Step::Depthwise {
-                    input: nodes[0].inputs[0].clone(),
-                    output: nodes[nodes.len() - 1].outputs[0].clone(),
+                Plan::Depthwise(_, conv, input, output) => Step::Depthwise {
+                    input,
+                    output,
                     conv,
                 },
                 Plan::Piece(_) => {
@@ -347,6 +590,7 @@ impl Network {
             drop_after,
             inputs: graph_inputs,
             outputs: graph.outputs.clone(),
+            folded,
         }))
     }
 
@@ -356,6 +600,12 @@ impl Network {
             .iter()
             .filter(|s| matches!(s, Step::Depthwise { .. }))
             .count()
+    }
+
+    /// How many of the model's nodes (elementwise layers, `Identity`) are computed inside the
+    /// depthwise steps rather than as passes of their own.
+    pub fn folded_count(&self) -> usize {
+        self.folded
     }
 
     /// Runs the model on named inputs and returns the named outputs, in that order.

@@ -89,9 +89,11 @@ pub struct Node<'a> {
     pub outputs: Vec<String>,
     pub op_type: String,
     pub domain: String,
-    /// The node's attributes: name → integers (`i` or `ints`); floats and others are not read.
+    /// The node's attributes: name → integers (`i` or `ints`).
     pub int_attrs: Vec<(String, Vec<i64>)>,
-    /// Attribute names that are not integers (a node with one of these is never replaced).
+    /// The node's attributes that are one float (`f`): name → value.
+    pub float_attrs: Vec<(String, f32)>,
+    /// Attribute names of other kinds (strings, tensors, lists of floats…: not read).
     pub other_attrs: Vec<String>,
     /// The whole encoded NodeProto, to copy into a piece unchanged.
     pub bytes: &'a [u8],
@@ -104,6 +106,13 @@ impl Node<'_> {
             .find(|(n, _)| n == name)
             .map(|(_, v)| &v[..])
     }
+
+    pub fn float(&self, name: &str) -> Option<f32> {
+        self.float_attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|&(_, v)| v)
+    }
 }
 
 fn parse_node(bytes: &[u8]) -> Result<Node<'_>, String> {
@@ -113,6 +122,7 @@ fn parse_node(bytes: &[u8]) -> Result<Node<'_>, String> {
         op_type: String::new(),
         domain: String::new(),
         int_attrs: Vec::new(),
+        float_attrs: Vec::new(),
         other_attrs: Vec::new(),
         bytes,
     };
@@ -125,19 +135,21 @@ fn parse_node(bytes: &[u8]) -> Result<Node<'_>, String> {
             (5, Field::Bytes(b)) => {
                 let mut name = String::new();
                 let mut ints = Vec::new();
+                let mut float = None;
                 let mut other = false;
                 for (n, f, _) in fields(b)? {
-                    match n {
-                        1 => name = text(if let Field::Bytes(b) = f { b } else { &[] })?,
-                        3 | 8 => push_ints(f, &mut ints)?,
-                        20 => {}
+                    match (n, f) {
+                        (1, f) => name = text(if let Field::Bytes(b) = f { b } else { &[] })?,
+                        (3 | 8, f) => push_ints(f, &mut ints)?,
+                        (2, Field::Fixed32(v)) => float = Some(f32::from_bits(v)),
+                        (20, _) => {}
                         _ => other = true,
                     }
                 }
-                if other {
-                    node.other_attrs.push(name);
-                } else {
-                    node.int_attrs.push((name, ints));
+                match (other, float) {
+                    (false, Some(v)) if ints.is_empty() => node.float_attrs.push((name, v)),
+                    (false, None) => node.int_attrs.push((name, ints)),
+                    _ => node.other_attrs.push(name),
                 }
             }
             _ => {}
