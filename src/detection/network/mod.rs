@@ -10,8 +10,12 @@
 //! call the kernel. A step's inputs are looked up by name among the values computed so far,
 //! and each value is dropped after its last use.
 //!
-//! Used cut: the text recogniser and the face model. The text detector runs whole
-//! ([`Network::whole`], see `Ocr::from_bytes`).
+//! The elementwise layers next to each depthwise convolution that nothing else reads (bias,
+//! scale and shift, hard swish, batch norm, ReLU) are computed in its step too
+//! ([`depthwise::Elementwise`]), instead of as a pass of their own over the whole tensor.
+//!
+//! Used cut: the text detector, the text recogniser and the face model ([`Network::whole`]
+//! runs a model as rten loads it, for tests to compare).
 
 pub mod depthwise;
 pub mod onnx_wire;
