@@ -162,28 +162,25 @@ impl<'g, 'a> Wiring<'g, 'a> {
         self.readers(value) == [by] && !self.outputs.contains(value)
     }
 
-    /// A name as the graph holds it (so that it lives as long as the graph).
-    fn name(&self, value: &str) -> &'g str {
-        self.consumers
-            .get_key_value(value)
-            .map(|(k, _)| *k)
-            .or_else(|| self.producer.get_key_value(value).map(|(k, _)| *k))
-            .unwrap_or("")
+    /// Node `i`, borrowed for as long as the graph (so that its names outlive `self`).
+    fn node(&self, i: usize) -> &'g onnx_wire::Node<'a> {
+        let nodes: &'g [onnx_wire::Node<'a>] = self.nodes;
+        &nodes[i]
     }
 
     /// `node`'s one value input besides one constant (a float initializer), if that is its
     /// shape.
     fn value_and_constant(
         &self,
-        node: &onnx_wire::Node,
+        node: &'g onnx_wire::Node<'a>,
     ) -> Option<(&'g str, onnx_wire::FloatTensor)> {
         if node.inputs.len() != 2 || node.outputs.len() != 1 || !node.domain.is_empty() {
             return None;
         }
         let constant = |n: &str| self.initializers.get(n).and_then(|i| i.floats());
         match (constant(&node.inputs[0]), constant(&node.inputs[1])) {
-            (None, Some(c)) => Some((self.name(&node.inputs[0]), c)),
-            (Some(c), None) => Some((self.name(&node.inputs[1]), c)),
+            (None, Some(c)) => Some((node.inputs[0].as_str(), c)),
+            (Some(c), None) => Some((node.inputs[1].as_str(), c)),
             _ => None,
         }
     }
@@ -325,11 +322,11 @@ impl<'g, 'a> Wiring<'g, 'a> {
             if taken.contains(&p) {
                 break;
             }
-            let node = &self.nodes[p];
+            let node = self.node(p);
             // A layer whose one input (a constant aside) is read only by it …
             let input = match node.op_type.as_str() {
                 "Identity" | "Relu" | "BatchNormalization" => {
-                    node.inputs.first().map(|s| self.name(s))
+                    node.inputs.first().map(String::as_str)
                 }
                 "Add" | "Mul" => self.value_and_constant(node).map(|(v, _)| v),
                 _ => None,
@@ -348,7 +345,7 @@ impl<'g, 'a> Wiring<'g, 'a> {
                 .then(|| {
                     node.inputs.iter().find_map(|gate| {
                         let &h = self.producer.get(gate.as_str())?;
-                        let x = self.name(self.nodes[h].inputs.first()?);
+                        let x = self.node(h).inputs.first()?.as_str();
                         if taken.contains(&h) {
                             return None;
                         }
