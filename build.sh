@@ -228,27 +228,53 @@ fetch_vendor() {
   cp "$VENDOR_NPM/node_modules/mediabunny/LICENSE" www/vendor/MEDIABUNNY-LICENSE.txt
 }
 
+# The core is built twice: with fused multiply-add (WebAssembly relaxed SIMD, which Chromium
+# has) and without, for browsers that lack it; the workers pick one as they start (www/simd.js).
+WASM_RELAXED=target/wasm-relaxed/wasm32-unknown-unknown/release/kuronuri.wasm
+
 build_wasm() {
+  build_wasm_variant "+simd128" target/wasm "$WASM" kuronuri_bg.wasm
+  build_wasm_variant "+simd128,+relaxed-simd" target/wasm-relaxed "$WASM_RELAXED" kuronuri_relaxed_bg.wasm
+}
+
+# build_wasm_variant FEATURES TARGET_DIR WASM FILE: builds the core for wasm32 with those target
+# features and, when it changed, writes it as $PKG/FILE with its JavaScript glue
+# ($PKG/kuronuri.js, the same for both builds: they export the same functions and import the
+# same module names; were the glue ever to differ, the build stops).
+build_wasm_variant() {
+  local features=$1 target_dir=$2 wasm=$3 file=$4
   # Debian's rustc-web has the wasm32 target's std as source: build it with the crate.
   # rustup's rustc must stay out of this build (its version differs from that source).
   RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld \
-  RUSTFLAGS="-C target-feature=+simd128" \
+  RUSTFLAGS="-C target-feature=$features" \
     /usr/bin/cargo build --quiet --release --lib --target wasm32-unknown-unknown \
-      -Z build-std=std,panic_abort --target-dir target/wasm
-  if [ ! -f "$PKG/kuronuri_bg.wasm" ] || [ "$WASM" -nt "$PKG/kuronuri_bg.wasm" ]; then
-    wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$PKG" "$WASM"
+      -Z build-std=std,panic_abort --target-dir "$target_dir"
+  if [ ! -f "$PKG/$file" ] || [ "$wasm" -nt "$PKG/$file" ]; then
+    local out="$target_dir/bindgen"
+    rm -rf "$out"
+    wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+      --out-dir "$out" "$wasm"
     # Debian bookworm's binaryen (108) breaks the externref table this wasm-bindgen emits
     # (the module then fails to start), and rustc's own optimisation leaves it under 0.1% to
     # gain; so wasm-opt runs only when a newer one (>= 118) is installed.
     local opt_version
     opt_version=$(wasm-opt --version 2>/dev/null | grep -o '[0-9]\+' | head -1 || true)
     if [ "${opt_version:-0}" -ge 118 ]; then
-      wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+      local relaxed=()
+      case $features in *relaxed-simd*) relaxed=(--enable-relaxed-simd) ;; esac
+      wasm-opt -O3 --enable-simd "${relaxed[@]}" --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
         --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
-        "$PKG/kuronuri_bg.wasm" -o "$PKG/kuronuri_bg.wasm.opt" \
-        && mv "$PKG/kuronuri_bg.wasm.opt" "$PKG/kuronuri_bg.wasm"
+        "$out/kuronuri_bg.wasm" -o "$out/kuronuri_bg.wasm.opt" \
+        && mv "$out/kuronuri_bg.wasm.opt" "$out/kuronuri_bg.wasm"
     fi
+    mkdir -p "$PKG"
+    if [ -f "$PKG/kuronuri.js" ] && [ "$file" != kuronuri_bg.wasm ] && ! cmp -s "$out/kuronuri.js" "$PKG/kuronuri.js"; then
+      echo "build.sh: the $features build needs other JavaScript glue than www/pkg/kuronuri.js" >&2
+      exit 1
+    fi
+    cp "$out/kuronuri.js" "$PKG/kuronuri.js"
+    cp "$out/kuronuri_bg.wasm" "$PKG/$file"
   fi
 }
 

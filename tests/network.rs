@@ -1,6 +1,8 @@
 //! The models cut at their depthwise convolutions, with the elementwise layers around them folded
-//! in ([`Network::load`]), compute what rten computes on the whole model, on real pixels: the text detector and recogniser on a crop of a dev
-//! screen, the face detector on the street photo.
+//! in ([`Network::load`]), compute what rten computes on the whole model, on real pixels: the
+//! text detector and recogniser on a crop of a dev screen, the face detector on the street
+//! photo. Each is checked twice: with the pointwise convolutions left to rten (as natively) and
+//! on our own kernel (as in WebAssembly, `Network::load_with`).
 //!
 //! Needs the models in www/models (`./build.sh build`) and ../shared.
 
@@ -34,12 +36,45 @@ fn crop(path: &str, x: u32, y: u32, w: u32, h: u32, raw: bool) -> NdTensor<f32, 
 }
 
 /// `folded`: how many nodes (elementwise layers, `Identity`) at least the cut must compute
-/// inside its depthwise steps.
-fn compare(model: &str, input: NdTensor<f32, 4>, outputs: &[&str], folded: usize) {
+/// inside its depthwise steps; `pointwise`: how many pointwise convolutions at least run on our
+/// kernel when asked to.
+fn compare(
+    model: &str,
+    input: NdTensor<f32, 4>,
+    outputs: &[&str],
+    folded: usize,
+    pointwise: usize,
+) {
+    for on_ours in [false, true] {
+        compare_cut(
+            model,
+            input.clone(),
+            outputs,
+            folded,
+            on_ours.then_some(pointwise),
+        );
+    }
+}
+
+fn compare_cut(
+    model: &str,
+    input: NdTensor<f32, 4>,
+    outputs: &[&str],
+    folded: usize,
+    pointwise: Option<usize>,
+) {
     let bytes = std::fs::read(common::models_dir().join(model))
         .unwrap_or_else(|e| panic!("{model}: {e} (run ./build.sh build)"));
-    let split = Network::load(bytes.clone()).unwrap();
+    let split = Network::load_with(bytes.clone(), pointwise.is_some()).unwrap();
     let whole = Network::whole(bytes).unwrap();
+    match pointwise {
+        Some(least) => assert!(
+            split.pointwise_count() >= least,
+            "{model}: {} pointwise convolutions on our kernel",
+            split.pointwise_count()
+        ),
+        None => assert_eq!(split.pointwise_count(), 0),
+    }
     assert!(
         split.depthwise_count() >= 10,
         "{model}: {} depthwise",
@@ -68,7 +103,8 @@ fn compare(model: &str, input: NdTensor<f32, 4>, outputs: &[&str], folded: usize
         assert!(scale > 0.0, "{model} output {i} is all zeros");
         assert!(
             worst <= 1e-3 * scale.max(1.0),
-            "{model} output {i}: differs by {worst} (scale {scale})"
+            "{model} output {i} (pointwise on ours: {}): differs by {worst} (scale {scale})",
+            pointwise.is_some()
         );
     }
 }
@@ -83,6 +119,7 @@ fn the_recogniser_cut_at_its_depthwise_convolutions_reads_as_the_whole_model() {
         crop("eval/dev/dev_0002_hrEmployees.png", 0, 96, 480, 48, false),
         &[&output],
         300,
+        18,
     );
 }
 
@@ -96,6 +133,7 @@ fn the_text_detector_cut_at_its_depthwise_convolutions_finds_what_the_whole_mode
         crop("eval/dev/dev_0002_hrEmployees.png", 0, 0, 640, 320, false),
         &[&output],
         250,
+        18,
     );
 }
 
@@ -106,5 +144,6 @@ fn the_face_detector_cut_at_its_depthwise_convolutions_finds_what_the_whole_mode
         crop("eval/real/faces-city/city.jpg", 0, 0, 640, 480, true),
         &["537", "538", "539", "540"],
         30,
+        15,
     );
 }

@@ -52,7 +52,8 @@ function showStatus(text) {
 async function getEngine() {
   if (!engine) {
     showStatus(t('loading_engine'));
-    engine = Kuronuri.load().finally(() => showStatus(''));
+    // `?simd=plain` in the page's address runs the core built without relaxed SIMD.
+    engine = Kuronuri.load({ simd: new URLSearchParams(location.search).get('simd') ?? undefined }).finally(() => showStatus(''));
   }
   return engine;
 }

@@ -113,6 +113,14 @@ export function findingRegion(f, { style = 'fill', faceStyle = 'blur', textStyle
 }
 
 /** One Web Worker running the WebAssembly core, answering calls by message. */
+/** A worker's URL asking for the plain build of the core when `simd` is 'plain'. */
+function withSimd(url, simd) {
+  if (simd !== 'plain') return url;
+  const u = new URL(url, import.meta.url);
+  u.searchParams.set('simd', 'plain');
+  return u;
+}
+
 class Engine {
   #worker;
   #next = 1;
@@ -253,16 +261,19 @@ export class Kuronuri {
   /**
    * Starts the worker and loads the WebAssembly core. `threads`: how many workers read text
    * in parallel (default: the device's cores, at most 4). `ocr: true` also loads the OCR
-   * models now (they are kept in Cache Storage for later visits).
+   * models now (they are kept in Cache Storage for later visits). `simd: 'plain'` runs the
+   * core built without relaxed SIMD even where the browser has it (default: the faster build
+   * the browser can run; see simd.js).
    */
   static async load({
     workerUrl = new URL('./worker.js', import.meta.url),
     videoWorkerUrl = new URL('./video-worker.js', import.meta.url),
     threads,
     ocr = false,
+    simd,
   } = {}) {
-    const k = new Kuronuri(workerUrl, threads);
-    k.#videoUrl = videoWorkerUrl;
+    const k = new Kuronuri(withSimd(workerUrl, simd), threads);
+    k.#videoUrl = withSimd(videoWorkerUrl, simd);
     await k.#engine.call('init');
     if (ocr) await k.loadOcr();
     return k;
@@ -454,6 +465,11 @@ export class Kuronuri {
         total_ms: performance.now() - started,
       },
     };
+  }
+
+  /** The file of the core's build the workers run (`kuronuri_relaxed_bg.wasm` or `kuronuri_bg.wasm`). */
+  async core() {
+    return this.#call('core');
   }
 
   /** The categories of personal data: `[{id, tier: 'must'|'may', ja, en}]`. */

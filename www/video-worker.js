@@ -11,6 +11,7 @@
 
 import { answer } from './answer.js';
 import init, { VideoScanner, mask_rgba } from './pkg/kuronuri.js';
+import { coreUrl } from './simd.js';
 import {
   ALL_FORMATS, BlobSource, BufferTarget, Conversion, Input, Mp4OutputFormat, Output, VideoSampleSink,
   WebMOutputFormat, canEncodeVideo,
@@ -143,7 +144,7 @@ function seed() {
 
 const ops = {
   async init() {
-    ready ??= init({ module_or_path: new URL('./pkg/kuronuri_bg.wasm', import.meta.url) });
+    ready ??= init({ module_or_path: coreUrl(import.meta.url, { plain: new URL(import.meta.url).searchParams.get('simd') === 'plain' }) });
     await ready;
     return true;
   },

@@ -3,6 +3,7 @@
 
 import { answer } from './answer.js';
 import init, { OcrEngine, Picture, PictureEngine, categories, decode_image, filter_findings, redact, scan_text } from './pkg/kuronuri.js';
+import { coreUrl } from './simd.js';
 
 let ready = null;
 let picture = null;
@@ -10,6 +11,9 @@ let ocr = null;
 let pictures = null;
 
 const MODELS = new URL('./models/', import.meta.url);
+// The core with fused multiply-add where the browser has relaxed SIMD, unless the page asked
+// for the plain build (`?simd=plain` on this worker's URL).
+const CORE = coreUrl(import.meta.url, { plain: new URL(import.meta.url).searchParams.get('simd') === 'plain' });
 const CACHE = 'kuronuri-models';
 
 function hex(buffer) {
@@ -57,9 +61,14 @@ function requirePicture() {
 
 const ops = {
   async init() {
-    ready ??= init({ module_or_path: new URL('./pkg/kuronuri_bg.wasm', import.meta.url) });
+    ready ??= init({ module_or_path: CORE });
     await ready;
     return true;
+  },
+  /** Which build of the core this worker runs: its file name. */
+  async core() {
+    await ops.init();
+    return CORE.pathname.split('/').pop();
   },
   /** Bytes of WebAssembly memory this worker holds (it only grows, so this is its peak). */
   async memory() {

@@ -7,7 +7,7 @@
 // OLD_PKG/NEW_PKG: copies of www/pkg (kuronuri.js + kuronuri_bg.wasm), say one saved before
 // a change and www/pkg after it. FILE: an image (read with OCR on one worker) or an MP4/WebM
 // (scanned with two workers).
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, startServer, launchBrowser } from './harness.mjs';
@@ -24,6 +24,10 @@ const scene = 'scene' + path.extname(file);
 for (const [name, pkg] of [['a', oldPkg], ['b', newPkg]]) {
   cpSync(path.join(ROOT, 'www'), path.join(root, name), { recursive: true, filter: (p) => !p.includes(`${path.sep}pkg`) });
   cpSync(pkg, path.join(root, name, 'pkg'), { recursive: true });
+  // A pkg from before the relaxed-SIMD build: its one build under both names (the workers ask
+  // for the relaxed one where the browser has it).
+  const relaxed = path.join(root, name, 'pkg', 'kuronuri_relaxed_bg.wasm');
+  if (!existsSync(relaxed)) cpSync(path.join(pkg, 'kuronuri_bg.wasm'), relaxed);
 }
 cpSync(newPkg, path.join(root, 'pkg'), { recursive: true });
 cpSync(file, path.join(root, scene));

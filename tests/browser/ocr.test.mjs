@@ -70,4 +70,41 @@ describe('OCR in headless Chromium', { timeout: 300_000 }, () => {
     assert.ok(xs[0] >= line.quad[0][0] - 1 && line.chars.at(-1).quad[1][0] <= line.quad[1][0] + 1);
     await page.close();
   });
+
+  test('the core built with fused multiply-add (relaxed SIMD) and the plain one read the same text', async () => {
+    const bytes = [...readFileSync(shared(FIXTURE))];
+    const read = async (query) => {
+      const page = await env.browser.context.newPage();
+      await page.goto(env.server.url + query);
+      await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
+      const out = await page.evaluate(async (data) => {
+        const { hasRelaxedSimd, probe } = await import('/simd.js');
+        const r = await window.kuronuri.ocrImage(new Blob([new Uint8Array(data)]));
+        return {
+          relaxed: hasRelaxedSimd(),
+          // The probe with a plain simd128 opcode in place of the relaxed one: well formed.
+          plainProbe: WebAssembly.validate(probe([0xe4, 0x01], 2)),
+          core: await window.kuronuri.core(),
+          texts: r.lines.map((l) => l.text),
+        };
+      }, bytes);
+      await page.close();
+      return out;
+    };
+    const fused = await read('');
+    const plain = await read('?simd=plain');
+    assert.ok(fused.plainProbe, 'the probe module is well formed');
+    assert.ok(fused.relaxed, 'Chromium has relaxed SIMD');
+    assert.equal(fused.core, 'kuronuri_relaxed_bg.wasm');
+    assert.equal(plain.core, 'kuronuri_bg.wasm');
+    // Fused multiply-adds round once where the plain build rounds twice: the readings may
+    // differ in a rare character, not more.
+    assert.ok(fused.texts.length > 20, `${fused.texts.length} lines`);
+    const same = fused.texts.filter((t) => plain.texts.includes(t)).length;
+    assert.ok(same >= fused.texts.length * 0.97, `${same} of ${fused.texts.length} lines read alike`);
+    const truth = JSON.parse(readFileSync(shared(FIXTURE.replace('.png', '.json')), 'utf8'));
+    for (const name of truth.items.filter((i) => i.cat === 'name' && i.tier === 'must').map((i) => i.text)) {
+      assert.equal(fused.texts.some((t) => t.includes(name)), plain.texts.some((t) => t.includes(name)), name);
+    }
+  });
 });

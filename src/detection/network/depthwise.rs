@@ -397,6 +397,25 @@ fn plane<const K: usize, const SY: usize, const S: usize>(
     }
 }
 
+/// `a × b + c` in four lanes: one fused multiply-add where the build has relaxed SIMD (the
+/// browser rounds it once or twice, as its hardware does), a multiply and an add otherwise.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+pub(super) fn madd(
+    a: core::arch::wasm32::v128,
+    b: core::arch::wasm32::v128,
+    c: core::arch::wasm32::v128,
+) -> core::arch::wasm32::v128 {
+    #[cfg(target_feature = "relaxed-simd")]
+    {
+        core::arch::wasm32::f32x4_relaxed_madd(a, b, c)
+    }
+    #[cfg(not(target_feature = "relaxed-simd"))]
+    {
+        core::arch::wasm32::f32x4_add(core::arch::wasm32::f32x4_mul(a, b), c)
+    }
+}
+
 /// `bias` plus the `K × K` taps for the LANES outputs from `x` on, the rows being the padded
 /// buffer's rows under the filter.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -434,7 +453,7 @@ fn accumulate<const K: usize, const S: usize>(
     phase_len: usize,
     bias: f32,
 ) -> [f32; LANES] {
-    use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
+    use core::arch::wasm32::{f32x4_splat, v128, v128_load, v128_store};
     const _: () = assert!(LANES == 8);
     let mut a0 = f32x4_splat(bias);
     let mut a1 = a0;
@@ -450,8 +469,8 @@ fn accumulate<const K: usize, const S: usize>(
             // SAFETY: at + LANES <= last <= row.len(): two unaligned 16-byte loads in the row.
             unsafe {
                 let p = base.add(at) as *const v128;
-                a0 = f32x4_add(a0, f32x4_mul(v128_load(p), tap));
-                a1 = f32x4_add(a1, f32x4_mul(v128_load(p.add(1)), tap));
+                a0 = madd(v128_load(p), tap, a0);
+                a1 = madd(v128_load(p.add(1)), tap, a1);
             }
         }
     }

@@ -19,6 +19,7 @@
 
 pub mod depthwise;
 pub mod onnx_wire;
+pub mod pointwise;
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,6 +28,12 @@ use rten_tensor::prelude::*;
 use rten_tensor::Tensor;
 
 use depthwise::{DepthwiseConv, Elementwise};
+use pointwise::PointwiseConv;
+
+/// Whether [`Network::load`] runs pointwise convolutions on [`pointwise`] too: in WebAssembly,
+/// where rten's matrix kernel spills (see that module). Natively rten's AVX2/FMA kernel is
+/// faster than the portable one there.
+pub const POINTWISE_BY_DEFAULT: bool = cfg!(target_arch = "wasm32");
 
 enum Step {
     /// A piece of the graph run by rten.
@@ -39,6 +46,11 @@ enum Step {
         input: String,
         output: String,
         conv: DepthwiseConv,
+    },
+    Pointwise {
+        input: String,
+        output: String,
+        conv: PointwiseConv,
     },
 }
 
@@ -115,6 +127,50 @@ fn as_depthwise(
         weight.data,
         bias,
     )
+}
+
+/// The pointwise convolution a node is, if it is one [`pointwise`] computes: a 1×1 filter,
+/// one group, stride 1, no padding.
+fn as_pointwise(
+    node: &onnx_wire::Node,
+    initializers: &HashMap<&str, &onnx_wire::Initializer>,
+) -> Option<PointwiseConv> {
+    if node.op_type != "Conv"
+        || !(node.domain.is_empty() || node.domain == "ai.onnx")
+        || !node.other_attrs.is_empty()
+        || !node.float_attrs.is_empty()
+        || !(2..=3).contains(&node.inputs.len())
+        || node.outputs.len() != 1
+        || initializers.contains_key(node.inputs[0].as_str())
+    {
+        return None;
+    }
+    let weight = initializers.get(node.inputs[1].as_str())?.floats()?;
+    let &[out_channels, in_channels, 1, 1] = &weight.dims[..] else {
+        return None;
+    };
+    let ints = |name: &str, default: &[i64]| node.ints(name).unwrap_or(default).to_vec();
+    let known = ["group", "dilations", "kernel_shape", "strides", "pads"];
+    if ints("group", &[1]) != [1]
+        || ints("dilations", &[1, 1]) != [1, 1]
+        || ints("kernel_shape", &[1, 1]) != [1, 1]
+        || ints("strides", &[1, 1]) != [1, 1]
+        || ints("pads", &[0, 0, 0, 0]) != [0, 0, 0, 0]
+        || node
+            .int_attrs
+            .iter()
+            .any(|(n, _)| !known.contains(&n.as_str()))
+    {
+        return None;
+    }
+    let bias = match node.inputs.get(2) {
+        Some(name) if !name.is_empty() => {
+            let b = initializers.get(name.as_str())?.floats()?;
+            (b.dims == [out_channels]).then_some(b.data)?.into()
+        }
+        _ => None,
+    };
+    PointwiseConv::new(out_channels, in_channels, &weight.data, bias)
 }
 
 /// The graph around the nodes: who reads each value, who writes it, which values the caller
@@ -382,7 +438,13 @@ impl Network {
     /// Loads an ONNX model, cut at its depthwise convolutions. A model that has none, or that
     /// cannot be taken apart, is loaded whole.
     pub fn load(bytes: Vec<u8>) -> Result<Network, String> {
-        match Network::split(&bytes) {
+        Network::load_with(bytes, POINTWISE_BY_DEFAULT)
+    }
+
+    /// [`Network::load`], with the pointwise convolutions on [`pointwise`] or not (tests run
+    /// both natively).
+    pub fn load_with(bytes: Vec<u8>, pointwise: bool) -> Result<Network, String> {
+        match Network::split(&bytes, pointwise) {
             Ok(Some(network)) => Ok(network),
             Ok(None) | Err(_) => Network::whole(bytes),
         }
@@ -417,7 +479,7 @@ impl Network {
         })
     }
 
-    fn split(bytes: &[u8]) -> Result<Option<Network>, String> {
+    fn split(bytes: &[u8], pointwise: bool) -> Result<Option<Network>, String> {
         let graph = onnx_wire::parse(bytes)?;
         let initializers: HashMap<&str, &onnx_wire::Initializer> = graph
             .initializers
@@ -430,6 +492,8 @@ impl Network {
             Piece(Vec<usize>),
             /// Nodes, the convolution with its layers, the value read and the value written.
             Depthwise(Vec<usize>, DepthwiseConv, String, String),
+            /// A pointwise convolution's node, the convolution, the values read and written.
+            Pointwise(Vec<usize>, PointwiseConv, String, String),
         }
         // Each depthwise convolution with the elementwise layers before and after it that
         // nothing else reads (see `Elementwise`): one step. A layer between two convolutions
@@ -457,6 +521,19 @@ impl Network {
             let conv = conv.after_input(before).then(after);
             fused.insert(i, (nodes, conv, input.to_string(), output.to_string()));
         }
+        // Pointwise convolutions alone (their layers after stay where they are: most go into
+        // the next depthwise step's input).
+        let mut pointwise_at: HashMap<usize, PointwiseConv> = HashMap::new();
+        if pointwise {
+            for (i, node) in graph.nodes.iter().enumerate() {
+                if taken.contains(&i) {
+                    continue;
+                }
+                if let Some(conv) = as_pointwise(node, &initializers) {
+                    pointwise_at.insert(i, conv);
+                }
+            }
+        }
         let mut plan = Vec::new();
         let mut piece = Vec::new();
         let mut folded = 0;
@@ -467,6 +544,17 @@ impl Network {
                 }
                 folded += nodes.len() - 1;
                 plan.push(Plan::Depthwise(nodes, conv, input, output));
+            } else if let Some(conv) = pointwise_at.remove(&i) {
+                if !piece.is_empty() {
+                    plan.push(Plan::Piece(std::mem::take(&mut piece)));
+                }
+                let node = &graph.nodes[i];
+                plan.push(Plan::Pointwise(
+                    vec![i],
+                    conv,
+                    node.inputs[0].clone(),
+                    node.outputs[0].clone(),
+                ));
             } else if !taken.contains(&i) {
                 piece.push(i);
             }
@@ -479,7 +567,7 @@ impl Network {
         }
         let nodes_of = |p: &Plan| -> Vec<usize> {
             match p {
-                Plan::Piece(n) | Plan::Depthwise(n, ..) => n.clone(),
+                Plan::Piece(n) | Plan::Depthwise(n, ..) | Plan::Pointwise(n, ..) => n.clone(),
             }
         };
         // What each step reads from earlier steps (or the caller), and what it produces.
@@ -538,6 +626,11 @@ impl Network {
             }
             steps.push(match p {
                 Plan::Depthwise(_, conv, input, output) => Step::Depthwise {
+                    input,
+                    output,
+                    conv,
+                },
+                Plan::Pointwise(_, conv, input, output) => Step::Pointwise {
                     input,
                     output,
                     conv,
@@ -603,6 +696,14 @@ impl Network {
             .count()
     }
 
+    /// How many of the model's pointwise convolutions run on [`pointwise`].
+    pub fn pointwise_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s, Step::Pointwise { .. }))
+            .count()
+    }
+
     /// How many of the model's nodes (elementwise layers, `Identity`) are computed inside the
     /// depthwise steps rather than as passes of their own.
     pub fn folded_count(&self) -> usize {
@@ -655,6 +756,17 @@ impl Network {
                         .get(input)
                         .ok_or_else(|| format!("no value {input}"))?;
                     let result = run_depthwise(conv, v, spare.take().unwrap_or_default())?;
+                    values.insert(output.clone(), result);
+                }
+                Step::Pointwise {
+                    input,
+                    output,
+                    conv,
+                } => {
+                    let v = values
+                        .get(input)
+                        .ok_or_else(|| format!("no value {input}"))?;
+                    let result = run_pointwise(conv, v, spare.take().unwrap_or_default())?;
                     values.insert(output.clone(), result);
                 }
             }
@@ -725,4 +837,25 @@ fn run_depthwise(conv: &DepthwiseConv, value: &Value, mut out: Vec<f32>) -> Resu
     conv.run_into(data, n, h, w, &mut out)?;
     let (oh, ow) = conv.output_size(h, w).expect("checked by run");
     Ok(Tensor::from_data(&[n, c, oh, ow], out).into())
+}
+
+fn run_pointwise(conv: &PointwiseConv, value: &Value, mut out: Vec<f32>) -> Result<Value, String> {
+    let view = value
+        .as_tensor_view::<f32>()
+        .ok_or("pointwise convolution: the input is not a float tensor")?;
+    let &[n, c, h, w] = view.shape() else {
+        return Err(format!(
+            "pointwise convolution: input of shape {:?}",
+            view.shape()
+        ));
+    };
+    if c != conv.in_channels {
+        return Err(format!(
+            "pointwise convolution: {c} channels given to a filter for {}",
+            conv.in_channels
+        ));
+    }
+    let contiguous = view.to_contiguous();
+    conv.run_into(contiguous.data(), n, h * w, &mut out)?;
+    Ok(Tensor::from_data(&[n, conv.out_channels, h, w], out).into())
 }

@@ -1,0 +1,272 @@
+//! Pointwise convolution (ONNX `Conv` with a 1×1 filter, one group, stride 1, no padding) as
+//! a matrix product written for WebAssembly: about 80% of PP-OCRv5's multiply-adds.
+//!
+//! rten 0.27's WebAssembly kernel computes 8 × 8 output tiles: 16 accumulator vectors of four
+//! lanes plus the loaded operands, against the 16 vector registers V8 has on x86-64 (one kept as
+//! scratch), and a build of it with fused multiply-add (relaxed SIMD) read the demo frame's 189
+//! lines no faster (5.78 against 5.78 s, best of three alternated in one page). This kernel
+//! computes [`ROWS`] output channels × 8 pixels: 8 accumulators, two loads of the input and one
+//! broadcast weight in flight. In Node (V8, relaxed SIMD), a 480 × 480 layer over 240 pixels:
+//! 21 GMAC/s with 4 rows, 18 with 3, 16–17 with 5 or 6 (spilled); without fused multiply-add it
+//! runs about as fast as rten's kernel, so the gain is the relaxed build's (build.sh, simd.js).
+
+//! For each image of the batch the input is `in_channels` rows of `pixels` floats (NCHW), the
+//! output `out_channels` rows. The weights are packed once, at load: for each tile of [`ROWS`]
+//! output channels, the tile's `ROWS` weights of input channel 0, then of input channel 1…, so
+//! the inner loop reads them in order. A tile's inner loop walks all input channels over one
+//! block of 8 pixels, copied into one run first (in_channels × 32 bytes, 15 KB at 480
+//! channels), which stays in the first-level cache while every tile of output channels reads
+//! it.
+
+/// Output channels computed together (the accumulators are `ROWS` × 2 vectors of four).
+pub const ROWS: usize = 4;
+/// Pixels computed together.
+pub const COLS: usize = 8;
+
+/// A 1×1 convolution's weights, ready for [`PointwiseConv::run_into`].
+#[derive(Clone, Debug)]
+pub struct PointwiseConv {
+    pub in_channels: usize,
+    pub out_channels: usize,
+    /// Tiles of `ROWS` output channels (the last padded with zero weights): for each input
+    /// channel, the tile's `ROWS` weights.
+    packed: Vec<f32>,
+    /// One per output channel (zeros when the layer has none).
+    bias: Vec<f32>,
+}
+
+impl PointwiseConv {
+    /// `weights`: `out_channels × in_channels`, row-major (ONNX's `[out, in, 1, 1]`).
+    pub fn new(
+        out_channels: usize,
+        in_channels: usize,
+        weights: &[f32],
+        bias: Option<Vec<f32>>,
+    ) -> Option<PointwiseConv> {
+        if out_channels == 0
+            || in_channels == 0
+            || weights.len() != out_channels * in_channels
+            || bias.as_ref().is_some_and(|b| b.len() != out_channels)
+        {
+            return None;
+        }
+        let tiles = out_channels.div_ceil(ROWS);
+        let mut packed = vec![0f32; tiles * in_channels * ROWS];
+        for co in 0..out_channels {
+            let (tile, r) = (co / ROWS, co % ROWS);
+            for ci in 0..in_channels {
+                packed[(tile * in_channels + ci) * ROWS + r] = weights[co * in_channels + ci];
+            }
+        }
+        Some(PointwiseConv {
+            in_channels,
+            out_channels,
+            packed,
+            bias: bias.unwrap_or_else(|| vec![0.0; out_channels]),
+        })
+    }
+
+    /// The convolution of `input` (`batch × in_channels × pixels`, contiguous) into `out`
+    /// (cleared and filled with `batch × out_channels × pixels`).
+    pub fn run_into(
+        &self,
+        input: &[f32],
+        batch: usize,
+        pixels: usize,
+        out: &mut Vec<f32>,
+    ) -> Result<(), String> {
+        if input.len() != batch * self.in_channels * pixels {
+            return Err(format!(
+                "pointwise convolution: {} floats given for {batch} × {} × {pixels}",
+                input.len(),
+                self.in_channels
+            ));
+        }
+        out.clear();
+        out.resize(batch * self.out_channels * pixels, 0.0);
+        let k = self.in_channels;
+        // Each block of COLS pixels of all input channels is first copied into one contiguous
+        // run (the last block padded with zeros): every tile of output channels then reads it in
+        // order from the first-level cache. Read in place, the block's rows lie `pixels` floats
+        // apart, one cache line per input channel, and the kernel ran at about half speed.
+        let mut block = vec![0f32; k * COLS];
+        for n in 0..batch {
+            let x = &input[n * k * pixels..(n + 1) * k * pixels];
+            let y = &mut out[n * self.out_channels * pixels..(n + 1) * self.out_channels * pixels];
+            let mut p0 = 0;
+            while p0 < pixels {
+                let width = COLS.min(pixels - p0);
+                for ci in 0..k {
+                    let row = &x[ci * pixels + p0..ci * pixels + p0 + width];
+                    block[ci * COLS..ci * COLS + width].copy_from_slice(row);
+                    block[ci * COLS + width..(ci + 1) * COLS].fill(0.0);
+                }
+                for tile in 0..self.out_channels.div_ceil(ROWS) {
+                    let weights = &self.packed[tile * k * ROWS..(tile + 1) * k * ROWS];
+                    let co = tile * ROWS;
+                    let mut bias = [0f32; ROWS];
+                    let rows = ROWS.min(self.out_channels - co);
+                    bias[..rows].copy_from_slice(&self.bias[co..co + rows]);
+                    let acc = tile_product(weights, &block, k, &bias);
+                    for (r, values) in acc.iter().enumerate().take(rows) {
+                        let start = (co + r) * pixels + p0;
+                        y[start..start + width].copy_from_slice(&values[..width]);
+                    }
+                }
+                p0 += width;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `bias[r]` plus the sum over input channels `ci < k` of `weights[ci · ROWS + r]` ×
+/// `block[ci · COLS ..][..COLS]`, for each of the tile's `ROWS` output channels.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn tile_product(
+    weights: &[f32],
+    block: &[f32],
+    k: usize,
+    bias: &[f32; ROWS],
+) -> [[f32; COLS]; ROWS] {
+    let mut acc = [[0f32; COLS]; ROWS];
+    for r in 0..ROWS {
+        acc[r] = [bias[r]; COLS];
+    }
+    for ci in 0..k {
+        let run: &[f32; COLS] = block[ci * COLS..][..COLS].try_into().unwrap();
+        let w: &[f32; ROWS] = weights[ci * ROWS..][..ROWS].try_into().unwrap();
+        for r in 0..ROWS {
+            for j in 0..COLS {
+                acc[r][j] += w[r] * run[j];
+            }
+        }
+    }
+    acc
+}
+
+/// The same in WebAssembly's 128-bit vectors, written out (LLVM leaves the portable loop
+/// scalar for wasm32), with fused multiply-adds where the build has relaxed SIMD.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn tile_product(
+    weights: &[f32],
+    block: &[f32],
+    k: usize,
+    bias: &[f32; ROWS],
+) -> [[f32; COLS]; ROWS] {
+    use core::arch::wasm32::{f32x4_splat, v128, v128_load, v128_store};
+    const _: () = assert!(COLS == 8);
+    let mut acc = [[f32x4_splat(0.0); 2]; ROWS];
+    for r in 0..ROWS {
+        acc[r] = [f32x4_splat(bias[r]); 2];
+    }
+    // Bounds checked once, not per input channel.
+    assert!(k * COLS <= block.len());
+    assert!(weights.len() >= k * ROWS);
+    let (x, w) = (block.as_ptr(), weights.as_ptr());
+    for ci in 0..k {
+        // SAFETY: ci · COLS + COLS <= block.len() and ci · ROWS + ROWS <= weights.len()
+        // (asserted above): two unaligned 16-byte loads of the input, ROWS scalar weights.
+        unsafe {
+            let p = x.add(ci * COLS) as *const v128;
+            let (b0, b1) = (v128_load(p), v128_load(p.add(1)));
+            let wr = w.add(ci * ROWS);
+            for r in 0..ROWS {
+                let a = f32x4_splat(*wr.add(r));
+                acc[r][0] = super::depthwise::madd(a, b0, acc[r][0]);
+                acc[r][1] = super::depthwise::madd(a, b1, acc[r][1]);
+            }
+        }
+    }
+    let mut out = [[0f32; COLS]; ROWS];
+    for r in 0..ROWS {
+        // SAFETY: each row of `out` holds 8 floats.
+        unsafe {
+            let p = out[r].as_mut_ptr() as *mut v128;
+            v128_store(p, acc[r][0]);
+            v128_store(p.add(1), acc[r][1]);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(
+        w: &[f32],
+        bias: &[f32],
+        x: &[f32],
+        batch: usize,
+        cin: usize,
+        cout: usize,
+        p: usize,
+    ) -> Vec<f32> {
+        let mut y = vec![0f32; batch * cout * p];
+        for n in 0..batch {
+            for co in 0..cout {
+                for q in 0..p {
+                    let mut s = bias[co] as f64;
+                    for ci in 0..cin {
+                        s += w[co * cin + ci] as f64 * x[(n * cin + ci) * p + q] as f64;
+                    }
+                    y[(n * cout + co) * p + q] = s as f32;
+                }
+            }
+        }
+        y
+    }
+
+    /// Deterministic values in -1..1.
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s % 2001) as f32 / 1000.0 - 1.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn matches_the_sum_over_input_channels_for_every_shape_edge() {
+        // Channel counts that fill tiles and leave partial ones; pixel counts below, at and
+        // between multiples of the 8-pixel block; a batch of two.
+        for (cout, cin, p, batch) in [
+            (4, 3, 8, 1),
+            (5, 7, 13, 2),
+            (12, 16, 1, 1),
+            (3, 1, 21, 2),
+            (9, 24, 64, 1),
+        ] {
+            let w = values(cout * cin, 1);
+            let bias = values(cout, 2);
+            let x = values(batch * cin * p, 3);
+            let conv = PointwiseConv::new(cout, cin, &w, Some(bias.clone())).unwrap();
+            let mut y = Vec::new();
+            conv.run_into(&x, batch, p, &mut y).unwrap();
+            let want = naive(&w, &bias, &x, batch, cin, cout, p);
+            assert_eq!(y.len(), want.len());
+            for (i, (a, b)) in y.iter().zip(&want).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                    "{cout}x{cin}x{p}x{batch} at {i}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_input_of_the_wrong_size_and_weights_that_do_not_fit() {
+        let conv = PointwiseConv::new(2, 3, &[1.0; 6], None).unwrap();
+        let mut y = Vec::new();
+        assert!(conv.run_into(&[0.0; 10], 1, 4, &mut y).is_err());
+        assert!(PointwiseConv::new(2, 3, &[1.0; 5], None).is_none());
+        assert!(PointwiseConv::new(2, 3, &[1.0; 6], Some(vec![0.0; 3])).is_none());
+    }
+}
