@@ -352,14 +352,12 @@ impl OcrEngine {
         use crate::detection::ocr::{content::Content, detect};
         let quads: Vec<Quad> =
             serde_json::from_str(quads).map_err(|e| to_js(Error::Model(e.to_string())))?;
-        match detect::second_look(&quads, scale, width, height) {
-            Some(larger) => {
-                let image = image_of(rgba, width, height)?;
-                let content = Content::of(&image);
-                Ok(Some(to_json(&detect::plan_over(
-                    width, height, larger, parts, &content,
-                ))?))
-            }
+        let image = image_of(rgba, width, height)?;
+        let content = Content::of(&image);
+        match detect::second_look(&quads, scale, width, height, content.flat) {
+            Some(larger) => Ok(Some(to_json(&detect::plan_over(
+                width, height, larger, parts, &content,
+            ))?)),
             None => Ok(None),
         }
     }
