@@ -56,6 +56,8 @@ try {
   }
   await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
   const threads = await page.evaluate(() => navigator.hardwareConcurrency);
+  // Which build of the core the page's workers run (relaxed SIMD or plain; www/simd.js).
+  console.log(`\ncore: ${await page.evaluate(() => window.kuronuri.core())}`);
 
   // OCR: the scenes the native OCR bench wrote (it runs first).
   if (part('ocr')) {
