@@ -487,6 +487,7 @@ fn accumulate<const K: usize, const S: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detection::network::test_values as values;
 
     /// The definition, one multiply at a time.
     fn reference(conv: &DepthwiseConv, input: &[f32], n: usize, h: usize, w: usize) -> Vec<f32> {
@@ -517,18 +518,6 @@ mod tests {
             }
         }
         out
-    }
-
-    fn values(len: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
-        (0..len)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s % 2001) as f32 / 1000.0 - 1.0
-            })
-            .collect()
     }
 
     #[test]

@@ -42,16 +42,55 @@ enum Step {
         inputs: Vec<(String, NodeId)>,
         outputs: Vec<(String, NodeId)>,
     },
-    Depthwise {
+    /// A convolution on our own kernels.
+    Conv {
         input: String,
         output: String,
-        conv: DepthwiseConv,
+        conv: Conv,
     },
-    Pointwise {
-        input: String,
-        output: String,
-        conv: PointwiseConv,
-    },
+}
+
+/// The convolutions our kernels compute.
+enum Conv {
+    Depthwise(DepthwiseConv),
+    Pointwise(PointwiseConv),
+}
+
+impl Conv {
+    /// The convolution of `value` (`n × c × h × w` floats), written into `out`'s memory.
+    fn run(&self, value: &Value, mut out: Vec<f32>) -> Result<Value, String> {
+        let (what, channels) = match self {
+            Conv::Depthwise(c) => ("depthwise", c.channels),
+            Conv::Pointwise(c) => ("pointwise", c.in_channels),
+        };
+        let view = value
+            .as_tensor_view::<f32>()
+            .ok_or_else(|| format!("{what} convolution: the input is not a float tensor"))?;
+        let &[n, c, h, w] = view.shape() else {
+            return Err(format!(
+                "{what} convolution: input of shape {:?}",
+                view.shape()
+            ));
+        };
+        if c != channels {
+            return Err(format!(
+                "{what} convolution: {c} channels given to a filter for {channels}"
+            ));
+        }
+        let contiguous = view.to_contiguous();
+        let data = contiguous.data();
+        match self {
+            Conv::Depthwise(conv) => {
+                conv.run_into(data, n, h, w, &mut out)?;
+                let (oh, ow) = conv.output_size(h, w).expect("checked by run");
+                Ok(Tensor::from_data(&[n, c, oh, ow], out).into())
+            }
+            Conv::Pointwise(conv) => {
+                conv.run_into(data, n, h * w, &mut out)?;
+                Ok(Tensor::from_data(&[n, conv.out_channels, h, w], out).into())
+            }
+        }
+    }
 }
 
 /// A model ready to run.
@@ -65,11 +104,14 @@ pub struct Network {
     folded: usize,
 }
 
-/// The depthwise convolution a node is, if it is one the kernel computes.
-fn as_depthwise(
+/// A `Conv` node's constant weight and bias (one per output channel, if it has one), when the
+/// node is one our kernels may take: a value convolved by constants, no attribute besides
+/// group, dilations, kernel_shape, strides and pads (auto_pad, a string, means "not ours").
+fn conv_node(
     node: &onnx_wire::Node,
     initializers: &HashMap<&str, &onnx_wire::Initializer>,
-) -> Option<DepthwiseConv> {
+) -> Option<(onnx_wire::FloatTensor, Option<Vec<f32>>)> {
+    let known = ["group", "dilations", "kernel_shape", "strides", "pads"];
     if node.op_type != "Conv"
         || !(node.domain.is_empty() || node.domain == "ai.onnx")
         || !node.other_attrs.is_empty()
@@ -77,10 +119,30 @@ fn as_depthwise(
         || !(2..=3).contains(&node.inputs.len())
         || node.outputs.len() != 1
         || initializers.contains_key(node.inputs[0].as_str())
+        || node
+            .int_attrs
+            .iter()
+            .any(|(n, _)| !known.contains(&n.as_str()))
     {
         return None;
     }
     let weight = initializers.get(node.inputs[1].as_str())?.floats()?;
+    let bias = match node.inputs.get(2) {
+        Some(name) if !name.is_empty() => {
+            let b = initializers.get(name.as_str())?.floats()?;
+            (b.dims[..] == weight.dims[..1]).then_some(b.data)?.into()
+        }
+        _ => None,
+    };
+    Some((weight, bias))
+}
+
+/// The depthwise convolution a node is, if it is one the kernel computes.
+fn as_depthwise(
+    node: &onnx_wire::Node,
+    initializers: &HashMap<&str, &onnx_wire::Initializer>,
+) -> Option<DepthwiseConv> {
+    let (weight, bias) = conv_node(node, initializers)?;
     let &[channels, 1, kernel, kernel_w] = &weight.dims[..] else {
         return None;
     };
@@ -95,26 +157,10 @@ fn as_depthwise(
     if !geometry_ok || strides.len() != 2 || pads.len() != 4 {
         return None;
     }
-    // Names of the attributes read above; anything else (auto_pad is a string) means "not ours".
-    let known = ["group", "dilations", "kernel_shape", "strides", "pads"];
-    if node
-        .int_attrs
-        .iter()
-        .any(|(n, _)| !known.contains(&n.as_str()))
-    {
-        return None;
-    }
     let pads: Vec<usize> = pads
         .iter()
         .map(|&p| usize::try_from(p).ok())
         .collect::<Option<_>>()?;
-    let bias = match node.inputs.get(2) {
-        Some(name) if !name.is_empty() => {
-            let b = initializers.get(name.as_str())?.floats()?;
-            (b.dims == [channels]).then_some(b.data)?.into()
-        }
-        _ => None,
-    };
     // ONNX pads are [top, left, bottom, right] for 2-D (begin of each axis, then end).
     DepthwiseConv::new(
         channels,
@@ -135,41 +181,19 @@ fn as_pointwise(
     node: &onnx_wire::Node,
     initializers: &HashMap<&str, &onnx_wire::Initializer>,
 ) -> Option<PointwiseConv> {
-    if node.op_type != "Conv"
-        || !(node.domain.is_empty() || node.domain == "ai.onnx")
-        || !node.other_attrs.is_empty()
-        || !node.float_attrs.is_empty()
-        || !(2..=3).contains(&node.inputs.len())
-        || node.outputs.len() != 1
-        || initializers.contains_key(node.inputs[0].as_str())
-    {
-        return None;
-    }
-    let weight = initializers.get(node.inputs[1].as_str())?.floats()?;
+    let (weight, bias) = conv_node(node, initializers)?;
     let &[out_channels, in_channels, 1, 1] = &weight.dims[..] else {
         return None;
     };
     let ints = |name: &str, default: &[i64]| node.ints(name).unwrap_or(default).to_vec();
-    let known = ["group", "dilations", "kernel_shape", "strides", "pads"];
     if ints("group", &[1]) != [1]
         || ints("dilations", &[1, 1]) != [1, 1]
         || ints("kernel_shape", &[1, 1]) != [1, 1]
         || ints("strides", &[1, 1]) != [1, 1]
         || ints("pads", &[0, 0, 0, 0]) != [0, 0, 0, 0]
-        || node
-            .int_attrs
-            .iter()
-            .any(|(n, _)| !known.contains(&n.as_str()))
     {
         return None;
     }
-    let bias = match node.inputs.get(2) {
-        Some(name) if !name.is_empty() => {
-            let b = initializers.get(name.as_str())?.floats()?;
-            (b.dims == [out_channels]).then_some(b.data)?.into()
-        }
-        _ => None,
-    };
     PointwiseConv::new(out_channels, in_channels, &weight.data, bias)
 }
 
@@ -625,15 +649,15 @@ impl Network {
                 }
             }
             steps.push(match p {
-                Plan::Depthwise(_, conv, input, output) => Step::Depthwise {
+                Plan::Depthwise(_, conv, input, output) => Step::Conv {
                     input,
                     output,
-                    conv,
+                    conv: Conv::Depthwise(conv),
                 },
-                Plan::Pointwise(_, conv, input, output) => Step::Pointwise {
+                Plan::Pointwise(_, conv, input, output) => Step::Conv {
                     input,
                     output,
-                    conv,
+                    conv: Conv::Pointwise(conv),
                 },
                 Plan::Piece(_) => {
                     let used: HashSet<&str> = nodes
@@ -692,7 +716,15 @@ impl Network {
     pub fn depthwise_count(&self) -> usize {
         self.steps
             .iter()
-            .filter(|s| matches!(s, Step::Depthwise { .. }))
+            .filter(|s| {
+                matches!(
+                    s,
+                    Step::Conv {
+                        conv: Conv::Depthwise(_),
+                        ..
+                    }
+                )
+            })
             .count()
     }
 
@@ -700,7 +732,15 @@ impl Network {
     pub fn pointwise_count(&self) -> usize {
         self.steps
             .iter()
-            .filter(|s| matches!(s, Step::Pointwise { .. }))
+            .filter(|s| {
+                matches!(
+                    s,
+                    Step::Conv {
+                        conv: Conv::Pointwise(_),
+                        ..
+                    }
+                )
+            })
             .count()
     }
 
@@ -747,7 +787,7 @@ impl Network {
                         values.insert(name.clone(), v);
                     }
                 }
-                Step::Depthwise {
+                Step::Conv {
                     input,
                     output,
                     conv,
@@ -755,18 +795,7 @@ impl Network {
                     let v = values
                         .get(input)
                         .ok_or_else(|| format!("no value {input}"))?;
-                    let result = run_depthwise(conv, v, spare.take().unwrap_or_default())?;
-                    values.insert(output.clone(), result);
-                }
-                Step::Pointwise {
-                    input,
-                    output,
-                    conv,
-                } => {
-                    let v = values
-                        .get(input)
-                        .ok_or_else(|| format!("no value {input}"))?;
-                    let result = run_pointwise(conv, v, spare.take().unwrap_or_default())?;
+                    let result = conv.run(v, spare.take().unwrap_or_default())?;
                     values.insert(output.clone(), result);
                 }
             }
@@ -816,46 +845,16 @@ impl Network {
     }
 }
 
-fn run_depthwise(conv: &DepthwiseConv, value: &Value, mut out: Vec<f32>) -> Result<Value, String> {
-    let view = value
-        .as_tensor_view::<f32>()
-        .ok_or("depthwise convolution: the input is not a float tensor")?;
-    let &[n, c, h, w] = view.shape() else {
-        return Err(format!(
-            "depthwise convolution: input of shape {:?}",
-            view.shape()
-        ));
-    };
-    if c != conv.channels {
-        return Err(format!(
-            "depthwise convolution: {c} channels given to a filter for {}",
-            conv.channels
-        ));
-    }
-    let contiguous = view.to_contiguous();
-    let data = contiguous.data();
-    conv.run_into(data, n, h, w, &mut out)?;
-    let (oh, ow) = conv.output_size(h, w).expect("checked by run");
-    Ok(Tensor::from_data(&[n, c, oh, ow], out).into())
-}
-
-fn run_pointwise(conv: &PointwiseConv, value: &Value, mut out: Vec<f32>) -> Result<Value, String> {
-    let view = value
-        .as_tensor_view::<f32>()
-        .ok_or("pointwise convolution: the input is not a float tensor")?;
-    let &[n, c, h, w] = view.shape() else {
-        return Err(format!(
-            "pointwise convolution: input of shape {:?}",
-            view.shape()
-        ));
-    };
-    if c != conv.in_channels {
-        return Err(format!(
-            "pointwise convolution: {c} channels given to a filter for {}",
-            conv.in_channels
-        ));
-    }
-    let contiguous = view.to_contiguous();
-    conv.run_into(contiguous.data(), n, h * w, &mut out)?;
-    Ok(Tensor::from_data(&[n, conv.out_channels, h, w], out).into())
+/// Deterministic values in -1..1 (xorshift), for the kernels' tests.
+#[cfg(test)]
+pub(crate) fn test_values(len: usize, seed: u32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            (s % 2001) as f32 / 1000.0 - 1.0
+        })
+        .collect()
 }

@@ -195,6 +195,7 @@ fn tile_product(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detection::network::test_values as values;
 
     fn naive(
         w: &[f32],
@@ -218,19 +219,6 @@ mod tests {
             }
         }
         y
-    }
-
-    /// Deterministic values in -1..1.
-    fn values(n: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s % 2001) as f32 / 1000.0 - 1.0
-            })
-            .collect()
     }
 
     #[test]
