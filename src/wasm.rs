@@ -349,14 +349,18 @@ impl OcrEngine {
         height: u32,
         parts: u32,
     ) -> Result<Option<String>, JsValue> {
-        use crate::detection::ocr::{content::Content, detect};
+        use crate::detection::ocr::{content, detect};
         let quads: Vec<Quad> =
             serde_json::from_str(quads).map_err(|e| to_js(Error::Model(e.to_string())))?;
         let image = image_of(rgba, width, height)?;
-        let content = Content::of(&image);
-        match detect::second_look(&quads, scale, width, height, content.flat) {
+        let flat = || content::flat_share(&image);
+        match detect::second_look(&quads, scale, width, height, flat) {
             Some(larger) => Ok(Some(to_json(&detect::plan_over(
-                width, height, larger, parts, &content,
+                width,
+                height,
+                larger,
+                parts,
+                &content::Content::of(&image),
             ))?)),
             None => Ok(None),
         }

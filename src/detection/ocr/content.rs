@@ -28,12 +28,6 @@ pub struct Content {
     cols: u32,
     rows: u32,
     cells: Vec<bool>,
-    /// The share of the image (every fourth pixel of every fourth row) of exactly its most
-    /// common colour: most of a screen (a screenshot, a screen recording's frame) is one
-    /// colour to the bit, while a photograph's background varies pixel to pixel. On
-    /// `../shared/eval/dev`: screens 0.56–0.99, JPEG screens 0.54–0.96, photographed sheets
-    /// 0.001–0.68.
-    pub flat: f32,
 }
 
 impl Content {
@@ -50,7 +44,6 @@ impl Content {
                 cols,
                 rows,
                 cells,
-                flat: 0.0,
             };
         }
         let bg = background(image);
@@ -74,7 +67,6 @@ impl Content {
             cols,
             rows,
             cells,
-            flat: flat_share(image),
         }
     }
 
@@ -87,7 +79,6 @@ impl Content {
             cols,
             rows,
             cells: vec![true; (cols * rows) as usize],
-            flat: 0.0,
         }
     }
 
@@ -124,9 +115,12 @@ impl Content {
     }
 }
 
-/// The share of every fourth pixel of every fourth row of `image` that has exactly the most
-/// common colour among them (see [`Content::flat`]).
-fn flat_share(image: &Image) -> f32 {
+/// The share of `image` (every fourth pixel of every fourth row) of exactly its most common
+/// colour: most of a screen (a screenshot, a screen recording's frame) is one colour to the
+/// bit, while a photograph's background varies pixel to pixel. On `../shared/eval/dev`:
+/// screens 0.56–0.99, JPEG screens 0.54–0.96, photographed sheets 0.001–0.68. Computed only
+/// when a second look is in question (see `detect::second_look`), not for every content map.
+pub fn flat_share(image: &Image) -> f32 {
     let (w, h) = (image.width as usize, image.height as usize);
     let mut counts: std::collections::HashMap<[u8; 3], u32> = std::collections::HashMap::new();
     let mut n = 0u32;
@@ -218,7 +212,7 @@ mod tests {
                 set(&mut screen, x, y, [220, 220, 220]);
             }
         }
-        let flat = Content::of(&screen).flat;
+        let flat = flat_share(&screen);
         assert!((0.85..0.95).contains(&flat), "{flat}");
         // Paper under light: every pixel one or two levels off its neighbours.
         let mut paper = plain(320, 160, [0, 0, 0]);
@@ -228,9 +222,8 @@ mod tests {
                 set(&mut paper, x, y, [v, v, v.saturating_sub(8)]);
             }
         }
-        let flat = Content::of(&paper).flat;
+        let flat = flat_share(&paper);
         assert!(flat < 0.3, "{flat}");
-        assert_eq!(Content::everywhere(10, 10).flat, 0.0);
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub const TARGET_LINE: f32 = 34.0;
 pub const MAX_UPSCALE: f32 = 2.5;
 pub const MAX_SECOND_SIDE: f32 = 4096.0;
 
-/// An image at least this [`Content::flat`] is a screen: read at full size, its small text is
+/// An image at least this flat ([`super::content::flat_share`]) is a screen: read at full size, its small text is
 /// sharp, and the detector finds it in the first look. Of the dev screens that took a second
 /// look at scale 1 (a grade sheet, a form; lines of 16–18 px), none read an item more with it;
 /// the photographed sheets (at most 0.68) keep it (one lost two items without it).
@@ -60,8 +60,15 @@ pub const SCREEN_LINE: f32 = 14.0;
 
 /// After a first look at `scale` found `quads` (image pixels): the scale for a second look
 /// when the text came out small, or `None` when the first look is good enough (or the image, a
-/// screen read at full size, has sharp text: `flat` is its [`Content::flat`]).
-pub fn second_look(quads: &[Quad], scale: f32, width: u32, height: u32, flat: f32) -> Option<f32> {
+/// screen read at full size, has sharp text: `flat` gives its
+/// [`super::content::flat_share`], asked for only then).
+pub fn second_look(
+    quads: &[Quad],
+    scale: f32,
+    width: u32,
+    height: u32,
+    flat: impl FnOnce() -> f32,
+) -> Option<f32> {
     if quads.len() < 3 {
         return None;
     }
@@ -74,7 +81,7 @@ pub fn second_look(quads: &[Quad], scale: f32, width: u32, height: u32, flat: f3
     if median >= SMALL_LINE || median <= 0.0 {
         return None;
     }
-    if scale >= 1.0 && flat >= FLAT_SCREEN && median >= SCREEN_LINE {
+    if scale >= 1.0 && median >= SCREEN_LINE && flat() >= FLAT_SCREEN {
         return None;
     }
     let side = width.max(height) as f32;
@@ -426,7 +433,8 @@ pub fn detect_lines(
 ) -> Result<Vec<Quad>, Error> {
     let content = Content::of(image);
     let mut quads = detect_over(model, image, scale, &content, timings)?;
-    if let Some(larger) = second_look(&quads, scale, image.width, image.height, content.flat) {
+    let flat = || super::content::flat_share(image);
+    if let Some(larger) = second_look(&quads, scale, image.width, image.height, flat) {
         quads = detect_over(model, image, larger, &content, timings)?;
         timings.scale = larger;
     }
@@ -484,19 +492,19 @@ mod tests {
     fn small_text_gets_a_second_look_except_on_a_screen_read_at_full_size() {
         let small: Vec<Quad> = (0..5).map(|i| line(20.0 * i as f32, 16.0)).collect();
         // A photograph (varied background) at full size: looked at again, larger.
-        let larger = second_look(&small, 1.0, 1280, 720, 0.3).expect("a second look");
+        let larger = second_look(&small, 1.0, 1280, 720, || 0.3).expect("a second look");
         assert!(larger > 2.0, "{larger}");
         // A screen at full size: its sharp small text was found the first time…
-        assert_eq!(second_look(&small, 1.0, 1280, 720, FLAT_SCREEN), None);
+        assert_eq!(second_look(&small, 1.0, 1280, 720, || FLAT_SCREEN), None);
         // …unless it is smaller still (a recording scaled down).
         let tiny: Vec<Quad> = (0..5).map(|i| line(20.0 * i as f32, 9.0)).collect();
-        assert!(second_look(&tiny, 1.0, 1280, 720, 0.95).is_some());
+        assert!(second_look(&tiny, 1.0, 1280, 720, || 0.95).is_some());
         // A screen shrunk to be read (a 4K screenshot): its text is small only at that scale.
-        assert!(second_look(&small, 0.5, 3200, 1800, 0.95).is_some());
+        assert!(second_look(&small, 0.5, 3200, 1800, || 0.95).is_some());
         // Text large enough, or too few lines: no second look.
         let large: Vec<Quad> = (0..5).map(|i| line(40.0 * i as f32, 30.0)).collect();
-        assert_eq!(second_look(&large, 1.0, 1280, 720, 0.3), None);
-        assert_eq!(second_look(&small[..2], 1.0, 1280, 720, 0.3), None);
+        assert_eq!(second_look(&large, 1.0, 1280, 720, || 0.3), None);
+        assert_eq!(second_look(&small[..2], 1.0, 1280, 720, || 0.3), None);
     }
 
     #[test]
