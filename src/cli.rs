@@ -611,7 +611,7 @@ fn faces(args: &[String]) -> Result<(), Failure> {
         .map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?;
     let image = crate::imaging::decode(&bytes)?;
     let detector = crate::detection::faces::FaceDetector::load_dir(&models_dir(models))?;
-    let (faces, timings) = detector.detect(&image, &options)?;
+    let (faces, timings) = detector.detect(&image, &options, &[])?;
     if json {
         let value = serde_json::json!({
             "width": image.width, "height": image.height, "faces": faces, "timings": timings
@@ -667,13 +667,16 @@ fn scan_pictures_after(
     }
     let detector = detector.as_ref().unwrap();
     let options = FaceOptions::default();
+    let text = crate::detection::photo_areas::sure_text(&ocr.lines);
     let again = match previous {
-        Some((before, earlier)) => detector.detect_changed(before, image, earlier, &options)?,
+        Some((before, earlier)) => {
+            detector.detect_changed(before, image, earlier, &options, &text)?
+        }
         None => None,
     };
     let (faces, _) = match again {
         Some(found) => found,
-        None => detector.detect(image, &options)?,
+        None => detector.detect(image, &options, &text)?,
     };
     let findings = crate::pii::pictures::scan_pictures(image, ocr, &faces, policy);
     Ok((findings, faces))

@@ -273,17 +273,18 @@ impl PictureEngine {
         })?;
         let policy = parse_policy(policy)?;
         let options = FaceOptions::default();
+        let text = crate::detection::photo_areas::sure_text(&ocr.lines);
         let mut last = self.1.borrow_mut();
         let again = match last.as_ref() {
             Some((before, earlier)) if frame == "next" => self
                 .0
-                .detect_changed(before, &image, earlier, &options)
+                .detect_changed(before, &image, earlier, &options, &text)
                 .map_err(to_js)?,
             _ => None,
         };
         let (faces, timings) = match again {
             Some(found) => found,
-            None => self.0.detect(&image, &options).map_err(to_js)?,
+            None => self.0.detect(&image, &options, &text).map_err(to_js)?,
         };
         let findings = crate::pii::pictures::scan_pictures(&image, &ocr, &faces, &policy);
         let documents = crate::pii::pictures::id_documents(&image, &ocr);
@@ -299,7 +300,11 @@ impl PictureEngine {
         let image = image_of(rgba, width, height)?;
         let (faces, timings) = self
             .0
-            .detect(&image, &crate::detection::faces::FaceOptions::default())
+            .detect(
+                &image,
+                &crate::detection::faces::FaceOptions::default(),
+                &[],
+            )
             .map_err(to_js)?;
         to_json(&serde_json::json!({ "faces": faces, "timings": timings }))
     }

@@ -52,7 +52,7 @@ fn faces_in_a_street_photo_are_found() {
             0.9,
         ),
     ] {
-        let (faces, timings) = detector.detect(&image, &options).unwrap();
+        let (faces, timings) = detector.detect(&image, &options, &[]).unwrap();
         let boxes: Vec<[f32; 4]> = faces.iter().map(|f| [f.x0, f.y0, f.x1, f.y1]).collect();
         let found = truth
             .iter()
@@ -135,7 +135,9 @@ fn missed<'a>(want: &'a [[f32; 4]], found: &[Face]) -> Vec<&'a [f32; 4]> {
 fn faces_of_20_px_in_a_1080p_frame_are_found() {
     let (frame, faces) = photos_in_a_1080p_frame();
     let detector = FaceDetector::load_dir(&common::models_dir()).expect("face model");
-    let (found, timings) = detector.detect(&frame, &FaceOptions::default()).unwrap();
+    let (found, timings) = detector
+        .detect(&frame, &FaceOptions::default(), &[])
+        .unwrap();
     let missed = missed(&faces, &found);
     eprintln!(
         "1080p frame: {}/{} faces of 20 px or more found, model input {}x{}, {:.0} ms",
@@ -155,7 +157,9 @@ fn faces_of_20_px_in_a_1080p_frame_are_found() {
 fn only_the_part_of_a_frame_that_is_not_plain_is_looked_at() {
     let (frame, faces) = photos_in_a_frame(&[(700, 400)]);
     let detector = FaceDetector::load_dir(&common::models_dir()).expect("face model");
-    let (found, timings) = detector.detect(&frame, &FaceOptions::default()).unwrap();
+    let (found, timings) = detector
+        .detect(&frame, &FaceOptions::default(), &[])
+        .unwrap();
     eprintln!(
         "one photo in a plain frame: {}/{} faces, model input {}x{}",
         faces.len() - missed(&faces, &found).len(),
@@ -186,7 +190,9 @@ fn only_the_part_of_a_frame_that_is_not_plain_is_looked_at() {
         height: 360,
         rgba: [40u8, 40, 40, 255].repeat(640 * 360),
     };
-    let (none, t) = detector.detect(&plain, &FaceOptions::default()).unwrap();
+    let (none, t) = detector
+        .detect(&plain, &FaceOptions::default(), &[])
+        .unwrap();
     assert!(none.is_empty() && t.input_width == 0, "{none:?} {t:?}");
 }
 
@@ -206,14 +212,14 @@ fn a_frame_changed_in_places_is_looked_at_again_only_there() {
             before.rgba[i..i + 3].fill(128);
         }
     }
-    let (earlier, _) = detector.detect(&before, &options).unwrap();
+    let (earlier, _) = detector.detect(&before, &options, &[]).unwrap();
     assert!(
         !missed(&[hidden], &earlier).is_empty(),
         "the hidden face was found"
     );
 
     let (found, timings) = detector
-        .detect_changed(&before, &now, &earlier, &options)
+        .detect_changed(&before, &now, &earlier, &options, &[])
         .unwrap()
         .expect("a change of one face is looked at in a band");
     let missed = missed(&faces, &found);
@@ -233,7 +239,7 @@ fn a_frame_changed_in_places_is_looked_at_again_only_there() {
 
     // Nothing changed: the model does not run, the faces stay.
     let (same, timings) = detector
-        .detect_changed(&now, &now, &found, &options)
+        .detect_changed(&now, &now, &found, &options, &[])
         .unwrap()
         .expect("an unchanged frame");
     assert_eq!(same, found);
@@ -368,4 +374,64 @@ fn the_holders_photo_on_my_number_cards_is_found() {
         }
     }
     assert!(missed.is_empty(), "holder's photo not found in {missed:?}");
+}
+
+/// A screen of text costs the face model nothing, and a photograph on it only its part: the
+/// HR table of the dev set (text read by the OCR), then the same screen with the street
+/// photo's faces (its left half, 400 × 160 px) pasted over its lower part. Every face of 20 px
+/// or more is found, and the model reads less than half of the frame.
+#[test]
+fn on_a_screen_the_face_model_reads_only_where_a_photograph_could_be() {
+    use kuronuri::detection::ocr::Ocr;
+    use kuronuri::detection::photo_areas::sure_text;
+    let screen =
+        decode(&std::fs::read(common::shared("eval/dev/dev_0002_hrEmployees.png")).unwrap())
+            .unwrap();
+    let ocr = Ocr::load_dir(&common::models_dir()).expect("models (./build.sh build)");
+    let detector = FaceDetector::load_dir(&common::models_dir()).expect("face model");
+    let options = FaceOptions::default();
+    let text = sure_text(&ocr.read(&screen, &mut |_, _| {}).unwrap().lines);
+    let (none, t) = detector.detect(&screen, &options, &text).unwrap();
+    eprintln!(
+        "HR screen, {} lines read: {} model runs, {} input pixels",
+        text.len(),
+        t.runs,
+        t.input_pixels
+    );
+    assert!(none.is_empty(), "{none:?}");
+    assert_eq!(t.runs, 0, "the model ran over a screen of text: {t:?}");
+
+    // The photo's left half, rows 80–240 (where its faces are), pasted at (200, 600).
+    let (photo, truth) = truth();
+    let (ox, oy, top, rows, cols) = (200u32, 600u32, 80u32, 160u32, 400u32);
+    let mut frame = screen.clone();
+    for y in 0..rows {
+        let src = &photo.rgba[(((top + y) * photo.width) * 4) as usize..][..(cols * 4) as usize];
+        let at = (((oy + y) * frame.width + ox) * 4) as usize;
+        frame.rgba[at..at + src.len()].copy_from_slice(src);
+    }
+    let faces: Vec<[f32; 4]> = truth
+        .iter()
+        .filter(|t| t[3] - t[1] >= 20.0 && t[2] <= cols as f32)
+        .map(|t| {
+            let (dx, dy) = (ox as f32, oy as f32 - top as f32);
+            [t[0] + dx, t[1] + dy, t[2] + dx, t[3] + dy]
+        })
+        .collect();
+    let text = sure_text(&ocr.read(&frame, &mut |_, _| {}).unwrap().lines);
+    let (found, t) = detector.detect(&frame, &options, &text).unwrap();
+    let missed = missed(&faces, &found);
+    eprintln!(
+        "HR screen with a photo: {}/{} faces of 20 px or more, {} model runs over {} pixels ({:.0}% of the frame)",
+        faces.len() - missed.len(),
+        faces.len(),
+        t.runs,
+        t.input_pixels,
+        100.0 * t.input_pixels as f64 / (frame.width * frame.height) as f64
+    );
+    assert!(missed.is_empty(), "missed: {missed:?}");
+    assert!(
+        t.input_pixels * 2 < (frame.width * frame.height) as u64,
+        "{t:?}"
+    );
 }

@@ -20,6 +20,7 @@ use crate::clock::now_ms;
 use crate::detection::ocr::content::Content;
 use crate::detection::ocr::detect::scaled_window;
 use crate::detection::ocr::Quad;
+use crate::detection::photo_areas;
 use crate::error::Error;
 use crate::imaging::Image;
 
@@ -104,9 +105,30 @@ pub struct FaceTimings {
     pub prepare_ms: f64,
     pub model_ms: f64,
     pub decode_ms: f64,
-    /// The model's input size.
+    /// The model's input size (of its largest run, when it ran over several windows).
     pub input_width: u32,
     pub input_height: u32,
+    /// Runs of the model (windows, bands) and the pixels of their inputs in all.
+    #[serde(default)]
+    pub runs: u32,
+    #[serde(default)]
+    pub input_pixels: u64,
+}
+
+impl FaceTimings {
+    /// Adds the times and inputs of another run.
+    fn add(&mut self, t: &FaceTimings) {
+        self.prepare_ms += t.prepare_ms;
+        self.model_ms += t.model_ms;
+        self.decode_ms += t.decode_ms;
+        if t.input_width as u64 * t.input_height as u64
+            > self.input_width as u64 * self.input_height as u64
+        {
+            (self.input_width, self.input_height) = (t.input_width, t.input_height);
+        }
+        self.runs += t.runs;
+        self.input_pixels += t.input_pixels;
+    }
 }
 
 /// The loaded face model.
@@ -154,16 +176,19 @@ impl FaceDetector {
         FaceDetector::from_bytes(bytes)
     }
 
-    /// Finds the faces in `image`.
+    /// Finds the faces in `image`, whose text read with confidence lies at `text` (see
+    /// [`photo_areas`]: on a screen only the parts that could show a photograph are read).
     pub fn detect(
         &self,
         image: &Image,
         options: &FaceOptions,
+        text: &[Quad],
     ) -> Result<(Vec<Face>, FaceTimings), Error> {
         self.detect_at(
             image,
             input_scale(image.width, image.height, options),
             options,
+            text,
         )
     }
 
@@ -173,13 +198,14 @@ impl FaceDetector {
     /// [`FACE_MARGIN`] rows or the tallest earlier face, and grown over the earlier faces
     /// crossing their edges), at the scale of the whole frame; faces outside the bands are
     /// kept. `None` when the frame must be looked at whole: too much changed, or a face
-    /// found at a band's inner edge.
+    /// found at a band's inner edge. `text`: as for [`FaceDetector::detect`].
     pub fn detect_changed(
         &self,
         before: &Image,
         now: &Image,
         earlier: &[Face],
         options: &FaceOptions,
+        text: &[Quad],
     ) -> Result<Option<(Vec<Face>, FaceTimings)>, Error> {
         use crate::detection::ocr::changes;
         if (before.width, before.height) != (now.width, now.height) {
@@ -204,12 +230,14 @@ impl FaceDetector {
             .collect();
         let mut timings = FaceTimings::default();
         for &band in &bands {
-            let (found, t) = self.detect_at(&changes::crop_rows(now, band), scale, options)?;
-            timings.prepare_ms += t.prepare_ms;
-            timings.model_ms += t.model_ms;
-            timings.decode_ms += t.decode_ms;
-            timings.input_width = timings.input_width.max(t.input_width);
-            timings.input_height += t.input_height;
+            let shift = band[0] as f32;
+            let in_band: Vec<Quad> = text
+                .iter()
+                .map(|q| q.map(|p| [p[0], p[1] - shift]))
+                .collect();
+            let (found, t) =
+                self.detect_at(&changes::crop_rows(now, band), scale, options, &in_band)?;
+            timings.add(&t);
             for mut f in found {
                 f.y0 += band[0] as f32;
                 f.y1 += band[0] as f32;
@@ -227,12 +255,15 @@ impl FaceDetector {
 
     /// Finds the faces in `image` scaled by `scale` for the model, looking only at the part
     /// of it that is not plain background (see [`Content`]: a face is never plain; a screen
-    /// with a table in one corner costs the model that corner only).
+    /// with a table in one corner costs the model that corner only), and on a screen only at
+    /// the windows that could show a photograph ([`photo_areas::windows`]) when they are
+    /// smaller than that part.
     fn detect_at(
         &self,
         image: &Image,
         scale: f32,
         options: &FaceOptions,
+        text: &[Quad],
     ) -> Result<(Vec<Face>, FaceTimings), Error> {
         if image.width == 0 || image.height == 0 {
             return Ok((Vec::new(), FaceTimings::default()));
@@ -248,12 +279,25 @@ impl FaceDetector {
             sw as f32 / image.width as f32,
             sh as f32 / image.height as f32,
         );
+        let area = |w: &[u32; 4]| (w[2] - w[0]) as u64 * (w[3] - w[1]) as u64;
+        let windows = match photo_areas::windows(image, text) {
+            Some(ws) if ws.iter().map(area).sum::<u64>() < area(&b) => ws,
+            _ => vec![b],
+        };
         let m = CONTENT_MARGIN as f32;
-        let x0 = (b[0] as f32 * fx - m).floor().max(0.0) as u32;
-        let y0 = (b[1] as f32 * fy - m).floor().max(0.0) as u32;
-        let x1 = ((b[2] as f32 * fx + m).ceil() as u32).min(sw);
-        let y1 = ((b[3] as f32 * fy + m).ceil() as u32).min(sh);
-        self.detect_window(image, scale, (sw, sh), [x0, y0, x1 - x0, y1 - y0], options)
+        let mut faces = Vec::new();
+        let mut timings = FaceTimings::default();
+        for w in windows {
+            let x0 = (w[0] as f32 * fx - m).floor().max(0.0) as u32;
+            let y0 = (w[1] as f32 * fy - m).floor().max(0.0) as u32;
+            let x1 = ((w[2] as f32 * fx + m).ceil() as u32).min(sw);
+            let y1 = ((w[3] as f32 * fy + m).ceil() as u32).min(sh);
+            let (found, t) =
+                self.detect_window(image, scale, (sw, sh), [x0, y0, x1 - x0, y1 - y0], options)?;
+            timings.add(&t);
+            faces.extend(found);
+        }
+        Ok((suppress_overlaps(faces, 0.3), timings))
     }
 
     /// Finds the faces in the window `[x, y, w, h]` of `image` scaled to `size` (by `scale`).
@@ -274,6 +318,8 @@ impl FaceDetector {
         );
         timings.input_width = pw as u32;
         timings.input_height = ph as u32;
+        timings.runs = 1;
+        timings.input_pixels = (pw * ph) as u64;
         let rgb = scaled_window(image, size.0, size.1, (wx, wy, w, h));
         let plane = pw * ph;
         // Padding stays 0 (black), as the model's training images were padded.
