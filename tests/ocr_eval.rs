@@ -4,7 +4,8 @@
 //! images (a separate test, `#[ignore]`d while it is below the bar: run it with `--ignored`).
 //!
 //! Needs the models in `www/models` (`./build.sh build` fetches them). `KURONURI_EVAL_ONLY=0003`
-//! limits the run to cases whose name contains that text.
+//! limits the run to cases whose name contains that text; `KURONURI_EVAL_ALL=1` prints every
+//! miss with the text read near it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,7 +49,11 @@ fn overlap(a: [f32; 4], b: [f32; 4]) -> f32 {
 /// Is the item's text in the lines that overlap its box by at least 30% of the smaller of the
 /// two (a long line holding the item, or a short line inside a wide item)?
 fn found(result: &OcrResult, text: &str, quad: &[[f32; 2]]) -> bool {
-    let want = normalise(text);
+    read_near(result, quad).contains(&normalise(text))
+}
+
+/// The text of the lines near an item (see [`found`]), top to bottom, normalised.
+fn read_near(result: &OcrResult, quad: &[[f32; 2]]) -> String {
     let item = bbox(quad);
     let area = ((item[2] - item[0]) * (item[3] - item[1])).max(1.0);
     let mut near: Vec<(f32, f32, String)> = result
@@ -62,8 +67,7 @@ fn found(result: &OcrResult, text: &str, quad: &[[f32; 2]]) -> bool {
         .map(|l| (l.quad[0][1], l.quad[0][0], normalise(&l.text)))
         .collect();
     near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let joined: String = near.into_iter().map(|n| n.2).collect();
-    joined.contains(&want)
+    near.into_iter().map(|n| n.2).collect()
 }
 
 /// Reads every case of the given variants and checks each variant's share against its bar
@@ -75,6 +79,8 @@ fn check_variants(variants: &[&str]) {
     let index: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
     let only = std::env::var("KURONURI_EVAL_ONLY").unwrap_or_default();
+    // KURONURI_EVAL_ALL=1 prints every miss with what was read near it.
+    let all = std::env::var("KURONURI_EVAL_ALL").is_ok_and(|v| v == "1");
     let mut by_variant: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for case in &index {
         let id = case["id"].as_str().unwrap();
@@ -103,7 +109,11 @@ fn check_variants(variants: &[&str]) {
             if found(&result, item["text"].as_str().unwrap(), &quad) {
                 hits += 1;
             } else {
-                missed.push(item["text"].as_str().unwrap().to_string());
+                let text = item["text"].as_str().unwrap().to_string();
+                if all {
+                    eprintln!("  miss {id} {text:?} read {:?}", read_near(&result, &quad));
+                }
+                missed.push(text);
             }
         }
         let entry = by_variant.entry(variant.clone()).or_default();

@@ -25,6 +25,19 @@ pub struct Names {
     /// written out and dropped: SATOU and SATO), made from the readings.
     romaji_surnames: HashSet<String>,
     romaji_given: HashSet<String>,
+    /// The Japanese lists sorted, for looking up what a word may begin with (see [`Part`]).
+    sorted: [Vec<&'static str>; 4],
+}
+
+/// A part of a Japanese name, as the lists hold it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Surname,
+    Given,
+    /// A surname's reading, katakana.
+    SurnameReading,
+    /// A given name's reading, katakana.
+    GivenReading,
 }
 
 /// Hepburn romaji of a katakana reading, upper case: `(as spelled, long vowels dropped)`
@@ -127,6 +140,7 @@ pub fn names() -> &'static Names {
             en_given: HashSet::new(),
             romaji_surnames: HashSet::new(),
             romaji_given: HashSet::new(),
+            sorted: Default::default(),
         };
         for line in DATA.lines().filter(|l| !l.starts_with('#')) {
             let mut f = line.split('\t');
@@ -162,6 +176,17 @@ pub fn names() -> &'static Names {
         };
         n.romaji_surnames = spellings(&n.surname_readings);
         n.romaji_given = spellings(&n.given_readings);
+        let sorted = |set: &HashSet<&'static str>| {
+            let mut v: Vec<&'static str> = set.iter().copied().collect();
+            v.sort_unstable();
+            v
+        };
+        n.sorted = [
+            sorted(&n.surnames),
+            sorted(&n.given),
+            sorted(&n.surname_readings),
+            sorted(&n.given_readings),
+        ];
         n
     })
 }
@@ -176,6 +201,16 @@ fn name_char(c: char) -> bool {
 }
 
 impl Names {
+    /// Whether `prefix` begins some name of the list of `part`, and whether it is one.
+    pub fn lookup(&self, part: Part, prefix: &str) -> (bool, bool) {
+        let list = &self.sorted[part as usize];
+        let at = list.partition_point(|w| *w < prefix);
+        match list.get(at) {
+            Some(w) => (w.starts_with(prefix), *w == prefix),
+            None => (false, false),
+        }
+    }
+
     pub fn is_surname(&self, s: &str) -> bool {
         self.surnames.contains(s)
     }

@@ -183,10 +183,8 @@ fn correct_lookalikes(chars: &mut [OcrChar]) {
             // =/τ/テ on screens of ../shared/eval/dev); the less sure look-alikes only when an
             // address (a kanji) follows the code.
             Some('〒')
-        } else if c == '网' {
-            // The Simplified 网 (net) is not written in Japanese; in names and places it is a
-            // misread 岡 (福网県).
-            Some('岡')
+        } else if let Some(f) = read_as(c) {
+            Some(f)
         } else {
             None
         };
@@ -194,6 +192,12 @@ fn correct_lookalikes(chars: &mut [OcrChar]) {
             chars[i].text = f.to_string();
         }
     }
+}
+
+/// What a symbol Japanese does not write stands for wherever it is read: the Simplified 网
+/// (net) is a misread 岡 in names and places (福网県).
+pub fn read_as(c: char) -> Option<char> {
+    (c == '网').then_some('岡')
 }
 
 /// Whether `ddd-dddd` (ASCII or full-width, any dash) starts at `i`, after optional spaces.

@@ -15,6 +15,7 @@ pub mod content;
 pub mod correct;
 pub mod detect;
 pub mod recognize;
+pub mod spell;
 
 use std::path::Path;
 

@@ -14,7 +14,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::error::Error;
 use crate::imaging::Image;
 
-use super::{OcrChar, Quad, TextLine, Timings};
+use super::{spell, OcrChar, Quad, TextLine, Timings};
 use crate::clock::now_ms;
 
 /// Strip height the recogniser expects.
@@ -188,6 +188,9 @@ struct Decoded {
     prob: f32,
     first: usize,
     last: usize,
+    /// Other symbols the model found likely at the character's surest step, most likely first
+    /// (see [`super::spell`]).
+    alternatives: Vec<(usize, f32)>,
 }
 
 /// The blank's weight against a symbol different from the one before it: a step whose blank
@@ -200,6 +203,8 @@ pub const BLANK_WEIGHT: f32 = 0.45;
 /// probability scaled by its prior `weights` (see [`super::correct`]) when choosing.
 fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> Vec<Decoded> {
     let mut out: Vec<Decoded> = Vec::new();
+    // For each character, the step where it was surest.
+    let mut surest: Vec<usize> = Vec::new();
     let mut previous = 0usize;
     for t in 0..steps {
         let row = &probs[t * classes..(t + 1) * classes];
@@ -221,7 +226,10 @@ fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> V
             if best == previous {
                 if let Some(last) = out.last_mut() {
                     last.last = t;
-                    last.prob = last.prob.max(p);
+                    if p > last.prob {
+                        last.prob = p;
+                        *surest.last_mut().expect("one per character") = t;
+                    }
                 }
             } else {
                 out.push(Decoded {
@@ -229,10 +237,48 @@ fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> V
                     prob: p,
                     first: t,
                     last: t,
+                    alternatives: Vec::new(),
                 });
+                surest.push(t);
             }
         }
         previous = best;
+    }
+    for (d, &t) in out.iter_mut().zip(&surest) {
+        d.alternatives = alternatives(&probs[t * classes..(t + 1) * classes], d.symbol);
+    }
+    out
+}
+
+/// The symbols other than `chosen` (and the blank) of one step's probabilities that reach
+/// [`spell::ALTERNATIVE_MIN`], most likely first, at most [`spell::ALTERNATIVES`].
+fn alternatives(row: &[f32], chosen: usize) -> Vec<(usize, f32)> {
+    let mut found: Vec<(usize, f32)> = row
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|&(i, &p)| p >= spell::ALTERNATIVE_MIN && i != chosen)
+        .map(|(i, &p)| (i, p))
+        .collect();
+    found.sort_by(|a, b| b.1.total_cmp(&a.1));
+    found.truncate(spell::ALTERNATIVES);
+    found
+}
+
+/// `decoded` with the names [`spell::names_in`] finds spelled in.
+fn spell_names(decoded: &[Decoded], alphabet: &[String]) -> Vec<Decoded> {
+    let options: Vec<spell::Options> = decoded
+        .iter()
+        .map(|d| {
+            let mut o = vec![(d.symbol, d.prob)];
+            o.extend(&d.alternatives);
+            o
+        })
+        .collect();
+    let mut out = decoded.to_vec();
+    for c in spell::names_in(&options, alphabet) {
+        out[c.at].symbol = c.symbol;
+        out[c.at].prob = c.prob;
     }
     out
 }
@@ -261,6 +307,7 @@ fn to_fitted_line(
     width: usize,
     step: f32,
 ) -> Option<TextLine> {
+    let decoded = &spell_names(decoded, alphabet);
     let centers: Vec<f32> = decoded
         .iter()
         .map(|d| (d.first + d.last + 1) as f32 / 2.0 * step)
@@ -471,6 +518,7 @@ fn fill(
                 prob: d.prob,
                 first: to_own(d.first),
                 last: to_own(d.last).max(to_own(d.first)),
+                alternatives: d.alternatives.clone(),
             });
         }
     }
@@ -514,6 +562,7 @@ fn restore_postal_mark(
             prob: 0.5,
             first: start,
             last: end,
+            alternatives: Vec::new(),
         },
     );
 }
@@ -682,6 +731,7 @@ mod tests {
             prob: 0.9,
             first,
             last,
+            alternatives: Vec::new(),
         }
     }
 
@@ -802,6 +852,7 @@ mod tests {
                 prob: 0.9,
                 first: i * 4 + 1,
                 last: i * 4 + 2,
+                alternatives: Vec::new(),
             })
             .collect();
         let quad = [[100.0, 10.0], [300.0, 10.0], [300.0, 30.0], [100.0, 30.0]];

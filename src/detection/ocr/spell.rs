@@ -1,0 +1,330 @@
+//! Names spelled from the recogniser's second choices.
+//!
+//! On photographed sheets (8–12 px of blurred print) the recogniser misreads one or two
+//! characters of many names: 高橋 as 高楼, 藤原 as 基源, カトウ as カトク. The right character is
+//! usually among the symbols the model found nearly as likely at that place. Where a run of
+//! characters can be spelled, by changing only characters the model was unsure of to such
+//! alternatives, as a surname followed by a given name (both in the name lists of
+//! [`crate::pii::names`], in kanji or in katakana readings), and the text as read is no such
+//! name, the run is spelled that way. Text read with confidence is never changed, so screens
+//! keep what they say.
+
+use super::correct::read_as;
+use crate::pii::names::{names, Part};
+use crate::pii::text::{is_hiragana, is_kanji, is_katakana, to_katakana};
+
+/// A character read with less probability than this may be changed to an alternative.
+pub const UNSURE: f32 = 0.9;
+/// An alternative needs at least this probability at the character's place.
+pub const ALTERNATIVE_MIN: f32 = 0.005;
+/// Alternatives kept per character.
+pub const ALTERNATIVES: usize = 10;
+/// At most this many characters of one name are changed.
+const MAX_CHANGES: usize = 2;
+/// Longest name part, in characters.
+const MAX_PART: usize = 4;
+/// The most a spelling may cost: the sum, over the characters changed, of ln(probability read /
+/// probability of the alternative).
+const MAX_COST: f32 = 4.0;
+
+/// One character position: what was read first (symbol, probability), then its alternatives.
+pub type Options = Vec<(usize, f32)>;
+
+/// A character to change: its position, the new symbol and its probability.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Change {
+    pub at: usize,
+    pub symbol: usize,
+    pub prob: f32,
+}
+
+/// A way to spell part of a name: where it ends, its cost and its changes.
+#[derive(Clone, Debug)]
+struct Spelling {
+    end: usize,
+    cost: f32,
+    changes: Vec<Change>,
+}
+
+/// Every spelling of a name part of `part` starting at `at`.
+fn spellings(options: &[Options], alphabet: &[String], at: usize, part: Part) -> Vec<Spelling> {
+    let lists = names();
+    let mut out = Vec::new();
+    // Depth first: (next position, text so far, cost, changes).
+    let mut stack = vec![(at, String::new(), 0.0f32, Vec::<Change>::new())];
+    while let Some((pos, text, cost, changes)) = stack.pop() {
+        if pos >= options.len() || pos - at >= MAX_PART {
+            continue;
+        }
+        let (read, read_prob) = options[pos][0];
+        for (k, &(symbol, prob)) in options[pos].iter().enumerate() {
+            let mut cost = cost;
+            let mut changes = changes.clone();
+            if k > 0 {
+                if read_prob >= UNSURE || prob < ALTERNATIVE_MIN || changes.len() >= MAX_CHANGES {
+                    continue;
+                }
+                cost += (read_prob / prob).ln().max(0.0);
+                if cost > MAX_COST {
+                    continue;
+                }
+                changes.push(Change { at: pos, symbol, prob });
+            }
+            debug_assert!(k > 0 || symbol == read);
+            let Some(s) = alphabet.get(symbol) else {
+                continue;
+            };
+            // As the line's corrections will have it (网 is 岡).
+            let mut one = s.chars();
+            let s = match (one.next().and_then(read_as), one.next()) {
+                (Some(c), None) => c.to_string(),
+                _ => s.clone(),
+            };
+            let spelled = format!("{text}{s}");
+            let (mut begins, mut is) = lists.lookup(part, &spelled);
+            if part == Part::Given {
+                // A given name may be written in kana after a surname in kanji (山田 キヨ).
+                let (b, i) = lists.lookup(Part::GivenReading, &to_katakana(&spelled));
+                (begins, is) = (begins || b, is || i);
+            }
+            if is {
+                out.push(Spelling {
+                    end: pos + 1,
+                    cost,
+                    changes: changes.clone(),
+                });
+            }
+            if begins {
+                stack.push((pos + 1, spelled, cost, changes));
+            }
+        }
+    }
+    out
+}
+
+/// The character read at `at`, if any.
+fn read_char(options: &[Options], alphabet: &[String], at: usize) -> Option<char> {
+    let (symbol, _) = *options.get(at)?.first()?;
+    alphabet.get(symbol)?.chars().next()
+}
+
+/// The cheapest spelling of a whole name (surname, an optional space read, given name) of the
+/// script `kana` or not, starting at `at` (without changes when what was read is one).
+fn name_at(options: &[Options], alphabet: &[String], at: usize, kana: bool) -> Option<Spelling> {
+    let (surname, given) = if kana {
+        (Part::SurnameReading, Part::GivenReading)
+    } else {
+        (Part::Surname, Part::Given)
+    };
+    // A name's characters: kanji (and the kana of given names) or katakana.
+    let inside = |c: char| {
+        if kana {
+            is_katakana(c)
+        } else {
+            is_kanji(c)
+        }
+    };
+    if at > 0 && read_char(options, alphabet, at - 1).is_some_and(inside) {
+        return None;
+    }
+    // A part of one character is too easily spelled (most kanji are a surname or a given
+    // name of their own): it is changed only next to a part of two or more read as it is.
+    let mut best: Option<Spelling> = None;
+    let surnames = spellings(options, alphabet, at, surname);
+    for first in &surnames {
+        let spaced = read_char(options, alphabet, first.end) == Some(' ');
+        let from = first.end + spaced as usize;
+        let given_names = spellings(options, alphabet, from, given);
+        for second in &given_names {
+            let single_changed = |a: &Spelling, a_from: usize, b: &Spelling, b_from: usize| {
+                a.end - a_from == 1
+                    && !a.changes.is_empty()
+                    && (b.end - b_from == 1 || !b.changes.is_empty())
+            };
+            if single_changed(first, at, second, from) || single_changed(second, from, first, at) {
+                continue;
+            }
+            let ends_word = read_char(options, alphabet, second.end)
+                .is_none_or(|c| !inside(c) && !(kana && is_hiragana(c)));
+            let length = second.end - at - spaced as usize;
+            if !ends_word || length < 3 && !spaced {
+                continue;
+            }
+            let cost = first.cost + second.cost;
+            let changes = first.changes.len() + second.changes.len();
+            // At most half the name is changed.
+            if changes > MAX_CHANGES.min((length / 2).max(1)) || cost > MAX_COST {
+                continue;
+            }
+            let better = best.as_ref().is_none_or(|b| {
+                (cost, changes, std::cmp::Reverse(second.end))
+                    < (b.cost, b.changes.len(), std::cmp::Reverse(b.end))
+            });
+            if better {
+                let mut all = first.changes.clone();
+                all.extend(&second.changes);
+                best = Some(Spelling {
+                    end: second.end,
+                    cost,
+                    changes: all,
+                });
+            }
+        }
+    }
+    best
+}
+
+/// The changes that spell names in a line read as `options` (see the module comment).
+pub fn names_in(options: &[Options], alphabet: &[String]) -> Vec<Change> {
+    // Only lines with an unsure character are searched.
+    if options.iter().all(|o| o[0].1 >= UNSURE) {
+        return Vec::new();
+    }
+    let mut changes = Vec::new();
+    let mut at = 0;
+    while at < options.len() {
+        let found = name_at(options, alphabet, at, false)
+            .or_else(|| name_at(options, alphabet, at, true));
+        match found {
+            Some(s) => {
+                changes.extend(s.changes);
+                at = s.end;
+            }
+            None => at += 1,
+        }
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An alphabet of the symbols used, index 0 the blank; options from (text, prob) lists.
+    fn line(read: &[&[(&str, f32)]]) -> (Vec<String>, Vec<Options>) {
+        let mut alphabet = vec!["".to_string()];
+        let mut options = Vec::new();
+        for choices in read {
+            let mut o = Options::new();
+            for &(text, prob) in *choices {
+                let i = alphabet.iter().position(|a| a == text).unwrap_or_else(|| {
+                    alphabet.push(text.to_string());
+                    alphabet.len() - 1
+                });
+                o.push((i, prob));
+            }
+            options.push(o);
+        }
+        (alphabet, options)
+    }
+
+    fn spelled(alphabet: &[String], options: &[Options]) -> String {
+        let changes = names_in(options, alphabet);
+        (0..options.len())
+            .map(|k| {
+                let symbol = changes
+                    .iter()
+                    .find(|c| c.at == k)
+                    .map_or(options[k][0].0, |c| c.symbol);
+                alphabet[symbol].clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_unsure_character_becomes_the_alternative_that_spells_a_name() {
+        // 高楼 由美子: 楼 was unsure and 橋 its second choice.
+        let (a, o) = line(&[
+            &[("高", 0.99)],
+            &[("楼", 0.6), ("橋", 0.2), ("桜", 0.1)],
+            &[(" ", 0.9)],
+            &[("由", 0.98)],
+            &[("美", 0.97)],
+            &[("子", 0.99)],
+        ]);
+        assert_eq!(spelled(&a, &o), "高橋 由美子");
+    }
+
+    #[test]
+    fn kana_readings_are_spelled_too() {
+        let (a, o) = line(&[
+            &[("カ", 0.99)],
+            &[("ト", 0.98)],
+            &[("ク", 0.5), ("ウ", 0.3)],
+            &[("ア", 0.99)],
+            &[("オ", 0.99)],
+            &[("イ", 0.99)],
+        ]);
+        assert_eq!(spelled(&a, &o), "カトウアオイ");
+    }
+
+    #[test]
+    fn sure_characters_and_names_read_right_are_left_alone() {
+        // 楼 is sure: nothing changes, though 橋 would spell a name.
+        let (a, o) = line(&[
+            &[("高", 0.99)],
+            &[("楼", 0.95), ("橋", 0.04)],
+            &[("由", 0.5)],
+            &[("美", 0.97)],
+            &[("子", 0.99)],
+        ]);
+        assert_eq!(spelled(&a, &o), "高楼由美子");
+        // 山田 花子 read right, with an unsure 花 whose alternative also spells a name.
+        let (a, o) = line(&[
+            &[("山", 0.99)],
+            &[("田", 0.99)],
+            &[(" ", 0.9)],
+            &[("花", 0.6), ("英", 0.3)],
+            &[("子", 0.99)],
+        ]);
+        assert_eq!(spelled(&a, &o), "山田 花子");
+    }
+
+    #[test]
+    fn a_word_inside_a_longer_run_of_kanji_is_not_a_name() {
+        // 本田 is a surname, but 本日中止 is one run of kanji: no name ends inside it.
+        let (a, o) = line(&[
+            &[("本", 0.99)],
+            &[("日", 0.6), ("田", 0.3)],
+            &[("中", 0.99)],
+            &[("止", 0.99)],
+            &[("年", 0.99)],
+        ]);
+        assert_eq!(spelled(&a, &o), "本日中止年");
+    }
+
+    #[test]
+    fn a_given_name_in_katakana_after_a_surname_in_kanji_is_a_name_as_read() {
+        // 山田 キヨ read right (ヨ unsure): キコ would spell a name too, but キヨ is one.
+        let (a, o) = line(&[
+            &[("山", 1.0)],
+            &[("田", 0.98)],
+            &[("キ", 0.92)],
+            &[("ヨ", 0.37), ("コ", 0.3)],
+        ]);
+        assert_eq!(spelled(&a, &o), "山田キヨ");
+    }
+
+    #[test]
+    fn at_most_half_of_a_name_is_changed() {
+        // Three characters read unsure, two of them changed would spell 五条 + 出: too much.
+        let (a, o) = line(&[
+            &[("近", 0.24), ("五", 0.1)],
+            &[("解", 0.06), ("条", 0.03)],
+            &[("出", 0.18)],
+        ]);
+        assert_eq!(spelled(&a, &o), "近解出");
+    }
+
+    #[test]
+    fn an_unlikely_alternative_is_not_taken() {
+        let (a, o) = line(&[
+            &[("高", 0.99)],
+            &[("楼", 0.8), ("橋", 0.001)],
+            &[("由", 0.98)],
+            &[("美", 0.97)],
+            &[("子", 0.99)],
+        ]);
+        assert_eq!(spelled(&a, &o), "高楼由美子");
+    }
+}
