@@ -230,10 +230,12 @@ impl FaceDetector {
             .collect();
         let mut timings = FaceTimings::default();
         for &band in &bands {
-            let shift = band[0] as f32;
+            // The text lines crossing the band, in the band's rows.
+            let (top, bottom) = (band[0] as f32, band[1] as f32);
             let in_band: Vec<Quad> = text
                 .iter()
-                .map(|q| q.map(|p| [p[0], p[1] - shift]))
+                .filter(|q| q.iter().any(|p| p[1] >= top) && q.iter().any(|p| p[1] <= bottom))
+                .map(|q| q.map(|p| [p[0], p[1] - top]))
                 .collect();
             let (found, t) =
                 self.detect_at(&changes::crop_rows(now, band), scale, options, &in_band)?;

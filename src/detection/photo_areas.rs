@@ -105,15 +105,16 @@ fn span_at(q: &Quad, y: f32) -> Option<(f32, f32)> {
     for i in 0..4 {
         let (a, b) = (q[i], q[(i + 1) % 4]);
         if (a[1] <= y && y <= b[1]) || (b[1] <= y && y <= a[1]) {
-            let x = if (b[1] - a[1]).abs() < 1e-6 {
-                a[0]
+            // A level edge at `y` is crossed along its whole length.
+            let (x0, x1) = if (b[1] - a[1]).abs() < 1e-6 {
+                (a[0].min(b[0]), a[0].max(b[0]))
             } else {
-                a[0] + (y - a[1]) / (b[1] - a[1]) * (b[0] - a[0])
+                let x = a[0] + (y - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
+                (x, x)
             };
-            let x2 = if (b[1] - a[1]).abs() < 1e-6 { b[0] } else { x };
-            let s = span.get_or_insert((x.min(x2), x.max(x2)));
-            s.0 = s.0.min(x).min(x2);
-            s.1 = s.1.max(x).max(x2);
+            let s = span.get_or_insert((x0, x1));
+            s.0 = s.0.min(x0);
+            s.1 = s.1.max(x1);
         }
     }
     span
