@@ -111,7 +111,11 @@ fn check_variants(variants: &[&str]) {
             } else {
                 let text = item["text"].as_str().unwrap().to_string();
                 if all {
-                    eprintln!("  miss {id} {text:?} read {:?}", read_near(&result, &quad));
+                    eprintln!(
+                        "  miss {id} {} {text:?} read {:?}",
+                        item["cat"].as_str().unwrap_or("?"),
+                        read_near(&result, &quad)
+                    );
                 }
                 missed.push(text);
             }

@@ -25,11 +25,11 @@ pub struct Names {
     /// written out and dropped: SATOU and SATO), made from the readings.
     romaji_surnames: HashSet<String>,
     romaji_given: HashSet<String>,
-    /// The Japanese lists sorted, for looking up what a word may begin with (see [`Part`]).
-    sorted: [Vec<&'static str>; 4],
+    /// The lists sorted, for looking up what a word may begin with (see [`Part`]).
+    sorted: [Vec<&'static str>; 6],
 }
 
-/// A part of a Japanese name, as the lists hold it.
+/// A part of a name, as the lists hold it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
     Surname,
@@ -38,6 +38,10 @@ pub enum Part {
     SurnameReading,
     /// A given name's reading, katakana.
     GivenReading,
+    /// An English surname, upper case as the lists hold it (SMITH).
+    EnglishSurname,
+    /// An English first name, upper case (MARY).
+    EnglishGiven,
 }
 
 /// Hepburn romaji of a katakana reading, upper case: `(as spelled, long vowels dropped)`
@@ -186,6 +190,8 @@ pub fn names() -> &'static Names {
             sorted(&n.given),
             sorted(&n.surname_readings),
             sorted(&n.given_readings),
+            sorted(&n.en_surnames),
+            sorted(&n.en_given),
         ];
         n
     })

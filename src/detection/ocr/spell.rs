@@ -6,7 +6,9 @@
 //! characters can be spelled, by changing only characters the model was unsure of to such
 //! alternatives, as a surname followed by a given name (both in the name lists of
 //! [`crate::pii::names`], in kanji or in katakana readings), and the text as read is no such
-//! name, the run is spelled that way. Text read with confidence is never changed, so screens
+//! name, the run is spelled that way. English names are spelled the same way as "Last, First"
+//! (the comma too: the model often reads it as a full stop) or as a surname after a title
+//! (Dr. Brown), capitalised as written. Text read with confidence is never changed, so screens
 //! keep what they say.
 
 use super::correct::read_as;
@@ -21,8 +23,11 @@ pub const ALTERNATIVE_MIN: f32 = 0.005;
 pub const ALTERNATIVES: usize = 10;
 /// At most this many characters of one name are changed.
 const MAX_CHANGES: usize = 2;
-/// Longest name part, in characters.
+/// Longest name part, in characters: Japanese, English.
 const MAX_PART: usize = 4;
+const MAX_ENGLISH_PART: usize = 12;
+/// Titles an English surname may follow on its own (Dr. Brown).
+const TITLES: &[&str] = &["Dr.", "Mr.", "Mrs.", "Ms."];
 /// The most a spelling may cost: the sum, over the characters changed, of ln(probability read /
 /// probability of the alternative).
 const MAX_COST: f32 = 4.0;
@@ -53,7 +58,11 @@ fn spellings(options: &[Options], alphabet: &[String], at: usize, part: Part) ->
     // Depth first: (next position, text so far, cost, changes).
     let mut stack = vec![(at, String::new(), 0.0f32, Vec::<Change>::new())];
     while let Some((pos, text, cost, changes)) = stack.pop() {
-        if pos >= options.len() || pos - at >= MAX_PART {
+        let longest = match part {
+            Part::EnglishSurname | Part::EnglishGiven => MAX_ENGLISH_PART,
+            _ => MAX_PART,
+        };
+        if pos >= options.len() || pos - at >= longest {
             continue;
         }
         let (read, read_prob) = options[pos][0];
@@ -81,7 +90,16 @@ fn spellings(options: &[Options], alphabet: &[String], at: usize, part: Part) ->
                 _ => s.clone(),
             };
             let spelled = format!("{text}{s}");
-            let (mut begins, mut is) = lists.lookup(part, &spelled);
+            let (mut begins, mut is) = match part {
+                // English names are written capitalised (Smith); the lists hold SMITH.
+                Part::EnglishSurname | Part::EnglishGiven if !capitalised(&spelled) => {
+                    (false, false)
+                }
+                Part::EnglishSurname | Part::EnglishGiven => {
+                    lists.lookup(part, &spelled.to_ascii_uppercase())
+                }
+                _ => lists.lookup(part, &spelled),
+            };
             if part == Part::Given {
                 // A given name may be written in kana after a surname in kanji (山田 キヨ).
                 let (b, i) = lists.lookup(Part::GivenReading, &to_katakana(&spelled));
@@ -100,6 +118,12 @@ fn spellings(options: &[Options], alphabet: &[String], at: usize, part: Part) ->
         }
     }
     out
+}
+
+/// Whether `word` is an ASCII capital followed by lower-case letters only.
+fn capitalised(word: &str) -> bool {
+    let mut c = word.chars();
+    c.next().is_some_and(|f| f.is_ascii_uppercase()) && c.all(|x| x.is_ascii_lowercase())
 }
 
 /// The character read at `at`, if any.
@@ -174,6 +198,88 @@ fn name_at(options: &[Options], alphabet: &[String], at: usize, kana: bool) -> O
     best
 }
 
+/// `symbol` at `at`, as read (no cost) or as an unsure character's alternative.
+fn read_or_spelled(
+    options: &[Options],
+    alphabet: &[String],
+    at: usize,
+    symbol: &str,
+) -> Option<(f32, Option<Change>)> {
+    let o = options.get(at)?;
+    let (read, read_prob) = o[0];
+    if alphabet.get(read).is_some_and(|s| s == symbol) {
+        return Some((0.0, None));
+    }
+    if read_prob >= UNSURE {
+        return None;
+    }
+    o[1..]
+        .iter()
+        .find(|&&(k, p)| p >= ALTERNATIVE_MIN && alphabet.get(k).is_some_and(|s| s == symbol))
+        .map(|&(k, p)| {
+            let change = Change { at, symbol: k, prob: p };
+            ((read_prob / p).ln().max(0.0), Some(change))
+        })
+}
+
+/// Whether the text read just before `at` (a space between allowed) is a title (Dr.).
+fn title_before(options: &[Options], alphabet: &[String], at: usize) -> bool {
+    let end = if at > 0 && read_char(options, alphabet, at - 1) == Some(' ') {
+        at - 1
+    } else {
+        at
+    };
+    TITLES.iter().any(|t| {
+        let n = t.chars().count();
+        end >= n
+            && (end - n..end)
+                .filter_map(|k| read_char(options, alphabet, k))
+                .eq(t.chars())
+    })
+}
+
+/// The cheapest spelling of an English name starting at `at`: "Last, First" (the comma may
+/// be spelled too, as the model reads it as a full stop) or a surname after a title.
+fn english_at(options: &[Options], alphabet: &[String], at: usize) -> Option<Spelling> {
+    let letter = |k: usize| read_char(options, alphabet, k).is_some_and(|c| c.is_ascii_alphabetic());
+    if at > 0 && letter(at - 1) {
+        return None;
+    }
+    let mut candidates: Vec<Spelling> = Vec::new();
+    let surnames = spellings(options, alphabet, at, Part::EnglishSurname);
+    if title_before(options, alphabet, at) {
+        candidates.extend(surnames.iter().filter(|s| !letter(s.end)).cloned());
+    }
+    for first in &surnames {
+        let Some((comma_cost, comma)) = read_or_spelled(options, alphabet, first.end, ",") else {
+            continue;
+        };
+        let spaced = read_char(options, alphabet, first.end + 1) == Some(' ');
+        let from = first.end + 1 + spaced as usize;
+        for second in spellings(options, alphabet, from, Part::EnglishGiven) {
+            if letter(second.end) {
+                continue;
+            }
+            let mut changes = first.changes.clone();
+            changes.extend(comma);
+            changes.extend(&second.changes);
+            candidates.push(Spelling {
+                end: second.end,
+                cost: first.cost + comma_cost + second.cost,
+                changes,
+            });
+        }
+    }
+    candidates
+        .into_iter()
+        .filter(|c| c.changes.len() <= MAX_CHANGES && c.cost <= MAX_COST)
+        .min_by(|a, b| {
+            (a.cost, a.changes.len(), std::cmp::Reverse(a.end))
+                .partial_cmp(&(b.cost, b.changes.len(), std::cmp::Reverse(b.end)))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+}
+
 /// The changes that spell names in a line read as `options` (see the module comment).
 pub fn names_in(options: &[Options], alphabet: &[String]) -> Vec<Change> {
     // Only lines with an unsure character are searched.
@@ -184,7 +290,8 @@ pub fn names_in(options: &[Options], alphabet: &[String]) -> Vec<Change> {
     let mut at = 0;
     while at < options.len() {
         let found = name_at(options, alphabet, at, false)
-            .or_else(|| name_at(options, alphabet, at, true));
+            .or_else(|| name_at(options, alphabet, at, true))
+            .or_else(|| english_at(options, alphabet, at));
         match found {
             Some(s) => {
                 changes.extend(s.changes);
@@ -314,6 +421,44 @@ mod tests {
             &[("出", 0.18)],
         ]);
         assert_eq!(spelled(&a, &o), "近解出");
+    }
+
+    /// One option per character of `text`, each read with `prob`.
+    fn sure(text: &str, prob: f32) -> Vec<(String, f32)> {
+        text.chars().map(|c| (c.to_string(), prob)).collect()
+    }
+
+    /// `line` for owned options.
+    fn owned_line(read: &[Vec<(String, f32)>]) -> (Vec<String>, Vec<Options>) {
+        let borrowed: Vec<Vec<(&str, f32)>> = read
+            .iter()
+            .map(|o| o.iter().map(|(t, p)| (t.as_str(), *p)).collect())
+            .collect();
+        let refs: Vec<&[(&str, f32)]> = borrowed.iter().map(|o| o.as_slice()).collect();
+        line(&refs)
+    }
+
+    #[test]
+    fn english_names_are_spelled_with_their_capital_and_comma() {
+        // "johnson.Barbara": j unsure with J second, the comma read as a full stop.
+        let mut read = vec![vec![("j".to_string(), 0.6), ("J".to_string(), 0.3)]];
+        read.extend(sure("ohnson", 0.99).into_iter().map(|o| vec![o]));
+        read.push(vec![(".".to_string(), 0.5), (",".to_string(), 0.4)]);
+        read.extend(sure("Barbara", 0.99).into_iter().map(|o| vec![o]));
+        let (a, o) = owned_line(&read);
+        assert_eq!(spelled(&a, &o), "Johnson,Barbara");
+
+        // A surname after a title: Dr.Brewn, e unsure with o second.
+        let mut read: Vec<Vec<(String, f32)>> =
+            sure("Dr.Br", 0.99).into_iter().map(|o| vec![o]).collect();
+        read.push(vec![("e".to_string(), 0.5), ("o".to_string(), 0.3)]);
+        read.extend(sure("wn", 0.99).into_iter().map(|o| vec![o]));
+        let (a, o) = owned_line(&read);
+        assert_eq!(spelled(&a, &o), "Dr.Brown");
+
+        // Without the title, a lone word is not spelled: "Brewn" may be any word.
+        let (a, o) = owned_line(&read[3..]);
+        assert_eq!(spelled(&a, &o), "Brewn");
     }
 
     #[test]
