@@ -266,7 +266,11 @@ pub fn scan(ocr: &OcrResult, policy: &Policy) -> Vec<Finding> {
 
 /// Where the reader missed cells of a personal column (a photographed sheet, small print), the
 /// whole column is masked from the first row of the table to the last: one finding per column,
-/// a band as wide as the cells that were read.
+/// a band as wide as the cells that were read. Its bottom goes on down over any text read in
+/// the column (lines of any direction within the table's width) while the gaps are no wider
+/// than those that end a table: the rows of a photographed sheet's lower half may be read
+/// only in pieces, or a column of numbers as one vertical line, so that they no longer make
+/// rows of the table.
 fn column_bands(
     layout: &Layout,
     lines: &[TextLine],
@@ -289,6 +293,27 @@ fn column_bands(
         y0 = y0.min(seg.y0);
         y1 = y1.max(seg.y1);
     }
+    // The rows' pitch, as the table was followed down (see `Layout::tables`).
+    let centres: Vec<f32> = rows
+        .iter()
+        .map(|&r| {
+            let row = &layout.rows[r];
+            row.iter().map(|&s| layout.segments[s].yc()).sum::<f32>() / row.len() as f32
+        })
+        .collect();
+    let mut pitches: Vec<f32> = centres.windows(2).map(|w| w[1] - w[0]).collect();
+    pitches.sort_by(f32::total_cmp);
+    let h = layout.line_height.max(1.0);
+    let gap = 3.5 * pitches.get(pitches.len() / 2).copied().unwrap_or(2.5 * h).max(h);
+    // Every line read, in page coordinates, top first.
+    let mut read: Vec<[f32; 4]> = lines
+        .iter()
+        .filter(|l| !l.chars.is_empty())
+        .map(|l| layout::chars_extent(l, 0, l.chars.len() - 1, layout.angle))
+        .collect();
+    read.sort_by(|a, b| a[2].total_cmp(&b[2]));
+    let table_x0 = table.columns.iter().map(|c| c.x0).fold(f32::MAX, f32::min) - h;
+    let table_x1 = table.columns.iter().map(|c| c.x1).fold(f32::MIN, f32::max) + h;
     let mut out = Vec::new();
     for (i, column) in table.columns.iter().enumerate() {
         // Identifiers only: an attribute read in most rows is not worth a band's extra mask.
@@ -315,8 +340,25 @@ fn column_bands(
             x0 = x0.min(e[0]);
             x1 = x1.max(e[1]);
         }
-        let quad =
-            [[x0, y0], [x1, y0], [x1, y1], [x0, y1]].map(|p| layout::to_image(p, layout.angle));
+        // Lines of the column's width or less widen the band too (longer names lower down);
+        // wider ones are rows read whole.
+        let (cells_x0, cells_x1, mut bottom) = (x0, x1, y1);
+        for e in &read {
+            if e[2] > bottom + gap {
+                break;
+            }
+            let in_column =
+                e[1] > cells_x0 && e[0] < cells_x1 && e[0] >= table_x0 && e[1] <= table_x1;
+            if in_column && e[2] > y0 {
+                bottom = bottom.max(e[3]);
+                if e[1] - e[0] <= 1.5 * (cells_x1 - cells_x0) {
+                    x0 = x0.min(e[0]);
+                    x1 = x1.max(e[1]);
+                }
+            }
+        }
+        let quad = [[x0, y0], [x1, y0], [x1, bottom], [x0, bottom]]
+            .map(|p| layout::to_image(p, layout.angle));
         let label = column.label.trim();
         out.push(Finding {
             category,
