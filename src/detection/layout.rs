@@ -72,6 +72,13 @@ fn is_horizontal(q: &Quad) -> bool {
     d[0] > 0.0 && d[1].abs() < d[0]
 }
 
+/// Whether `q` lies level, read left to right or (a line the reader took for upside down)
+/// right to left.
+fn is_level(q: &Quad) -> bool {
+    let d = direction(q);
+    d[1].abs() < d[0].abs()
+}
+
 /// Splits the characters `chars` (indices) into consecutive words that `word(first, last)`
 /// knows, if they can all be: a header row read as one run (社員番号氏名).
 fn word_break<K: Copy>(
@@ -137,8 +144,10 @@ pub fn layout(lines: &[TextLine]) -> Layout {
             .collect(),
     );
     let mut segments = Vec::new();
+    // Lines read upside down are segments too: on a photographed sheet the reader takes some
+    // short cells for upside down (さくら read as `9）`), and a cell is a cell whatever it says.
     for (li, line) in lines.iter().enumerate() {
-        if !is_horizontal(&line.quad) || line.chars.is_empty() {
+        if !is_level(&line.quad) || line.chars.is_empty() {
             continue;
         }
         let e = extent([line.quad], angle);
@@ -711,5 +720,31 @@ mod tests {
         // One label read with a slip and nothing else known is no header.
         let lines = table(["1234", "氏者", "xyz", "abc"]);
         assert!(layout(&lines).tables(&lines, label, near).is_empty());
+    }
+
+    #[test]
+    fn a_cell_read_upside_down_is_a_cell_of_its_column() {
+        let mut lines = table(["番号", "氏名", "国語", "数学"]);
+        // The second row's name read as if upside down: its quad and characters run right to
+        // left.
+        let name = lines
+            .iter_mut()
+            .find(|l| l.text == "佐藤花子")
+            .expect("the name");
+        name.text = "9）".into();
+        name.chars.truncate(2);
+        for c in &mut name.chars {
+            c.quad = [c.quad[2], c.quad[3], c.quad[0], c.quad[1]];
+        }
+        name.quad = [name.quad[2], name.quad[3], name.quad[0], name.quad[1]];
+        let tables = layout(&lines).tables(&lines, label, near);
+        assert_eq!(tables.len(), 1);
+        let names: Vec<&str> = tables[0]
+            .cells
+            .iter()
+            .filter(|c| tables[0].columns[c.column].kind == Some("氏名"))
+            .map(|c| lines[layout(&lines).segments[c.segment].line].text.as_str())
+            .collect();
+        assert_eq!(names, ["山田太郎", "9）", "鈴木一郎"]);
     }
 }
