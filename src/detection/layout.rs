@@ -79,6 +79,26 @@ fn is_level(q: &Quad) -> bool {
     d[1].abs() < d[0].abs()
 }
 
+/// How many labels `classify` knows are read whole inside `text` (taken left to right, the
+/// longest first, not overlapping; two characters or more each).
+fn labels_inside<K>(text: &str, classify: &impl Fn(&str) -> Option<K>) -> usize {
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let (mut at, mut found) = (0, 0);
+    while at < chars.len() {
+        let longest = (2..=8.min(chars.len() - at))
+            .rev()
+            .find(|&n| classify(&chars[at..at + n].iter().collect::<String>()).is_some());
+        match longest {
+            Some(n) => {
+                found += 1;
+                at += n;
+            }
+            None => at += 1,
+        }
+    }
+    found
+}
+
 /// Splits the characters `chars` (indices) into consecutive words that `word(first, last)`
 /// knows, if they can all be: a header row read as one run (社員番号氏名).
 fn word_break<K: Copy>(
@@ -449,6 +469,17 @@ impl Layout {
                 for (a, b, kind) in words {
                     columns.push(column(s, line, a, b, Some(kind)));
                 }
+            } else if labels_inside(&seg.text, classify) >= 2 {
+                // Labels run together with slips between them (院路教学英語環料社会欠課時数 for
+                // 国語数学英語理科社会欠課時数): two or more read whole inside make it part of a
+                // header, a column whose kind is not known.
+                columns.push(Column {
+                    header: s,
+                    label: seg.text.clone(),
+                    kind: None,
+                    x0: seg.x0,
+                    x1: seg.x1,
+                });
             } else {
                 unknown.push(s);
             }
@@ -720,6 +751,24 @@ mod tests {
         // One label read with a slip and nothing else known is no header.
         let lines = table(["1234", "氏者", "xyz", "abc"]);
         assert!(layout(&lines).tables(&lines, label, near).is_empty());
+    }
+
+    #[test]
+    fn labels_run_together_with_slips_still_make_a_header() {
+        // 番号 lost and the score labels read as one run with slips between them: 氏名 and
+        // the run (国語 and 数学 read whole inside it) head the table.
+        let mut lines = table(["各堡", "氏名", "院国語数学", "x"]);
+        lines.retain(|l| l.text != "x");
+        let tables = layout(&lines).tables(&lines, label, near);
+        assert_eq!(tables.len(), 1);
+        let names = tables[0]
+            .cells
+            .iter()
+            .filter(|c| tables[0].columns[c.column].kind == Some("氏名"))
+            .count();
+        assert_eq!(names, 3);
+        assert_eq!(labels_inside("院路国語英語x数学", &label), 2);
+        assert_eq!(labels_inside("山田太郎", &label), 0);
     }
 
     #[test]
