@@ -417,6 +417,17 @@ impl Layout {
         let text_of = |line: &TextLine, a: usize, b: usize| -> String {
             line.chars[a..=b].iter().map(|c| c.text.as_str()).collect()
         };
+        // A column headed by the whole of segment `s`.
+        let whole = |s: usize, kind: Option<K>| {
+            let seg = &self.segments[s];
+            Column {
+                header: s,
+                label: seg.text.clone(),
+                kind,
+                x0: seg.x0,
+                x1: seg.x1,
+            }
+        };
         let column = |s: usize, line: &TextLine, a: usize, b: usize, kind: Option<K>| {
             let e = extent(line.chars[a..=b].iter().map(|c| c.quad), self.angle);
             Column {
@@ -430,13 +441,7 @@ impl Layout {
         for &s in row {
             let seg = &self.segments[s];
             if let Some(kind) = classify(&seg.text) {
-                columns.push(Column {
-                    header: s,
-                    label: seg.text.clone(),
-                    kind: Some(kind),
-                    x0: seg.x0,
-                    x1: seg.x1,
-                });
+                columns.push(whole(s, Some(kind)));
                 continue;
             }
             // A header row read as one line: its labels split by spaces, or run together.
@@ -473,13 +478,7 @@ impl Layout {
                 // Labels run together with slips between them (院路教学英語環料社会欠課時数 for
                 // 国語数学英語理科社会欠課時数): two or more read whole inside make it part of a
                 // header, a column whose kind is not known.
-                columns.push(Column {
-                    header: s,
-                    label: seg.text.clone(),
-                    kind: None,
-                    x0: seg.x0,
-                    x1: seg.x1,
-                });
+                columns.push(whole(s, None));
             } else {
                 unknown.push(s);
             }
@@ -500,14 +499,7 @@ impl Layout {
             return None;
         }
         for &(s, kind) in guesses.iter().filter(|(_, k)| k.is_some()) {
-            let seg = &self.segments[s];
-            columns.push(Column {
-                header: s,
-                label: seg.text.clone(),
-                kind,
-                x0: seg.x0,
-                x1: seg.x1,
-            });
+            columns.push(whole(s, kind));
         }
         columns.sort_by(|a, b| a.x0.total_cmp(&b.x0));
         let gaps: Vec<f32> = columns
@@ -522,13 +514,7 @@ impl Layout {
         for &(s, _) in guesses.iter().filter(|(_, k)| k.is_none()) {
             let seg = &self.segments[s];
             if seg.x1 >= left - gap && seg.x0 <= right + gap {
-                columns.push(Column {
-                    header: s,
-                    label: seg.text.clone(),
-                    kind: None,
-                    x0: seg.x0,
-                    x1: seg.x1,
-                });
+                columns.push(whole(s, None));
             }
         }
         let counted = exact + unknown.len();

@@ -11,6 +11,8 @@ use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
 use unicode_normalization::UnicodeNormalization;
 
+use std::borrow::Cow;
+
 use crate::error::Error;
 use crate::imaging::Image;
 
@@ -244,8 +246,12 @@ fn ctc_greedy(probs: &[f32], steps: usize, classes: usize, weights: &[f32]) -> V
         }
         previous = best;
     }
+    // Only a character read unsure may be spelled otherwise (see [`spell`]): the others keep
+    // no alternatives, which spares a pass over every class at their surest step.
     for (d, &t) in out.iter_mut().zip(&surest) {
-        d.alternatives = alternatives(&probs[t * classes..(t + 1) * classes], d.symbol);
+        if d.prob < spell::UNSURE {
+            d.alternatives = alternatives(&probs[t * classes..(t + 1) * classes], d.symbol);
+        }
     }
     out
 }
@@ -265,8 +271,12 @@ fn alternatives(row: &[f32], chosen: usize) -> Vec<(usize, f32)> {
     found
 }
 
-/// `decoded` with the names [`spell::names_in`] finds spelled in.
-fn spell_names(decoded: &[Decoded], alphabet: &[String]) -> Vec<Decoded> {
+/// `decoded` with the names [`spell::names_in`] finds spelled in (as it is when the model was
+/// sure of every character).
+fn spell_names<'a>(decoded: &'a [Decoded], alphabet: &[String]) -> Cow<'a, [Decoded]> {
+    if decoded.iter().all(|d| d.prob >= spell::UNSURE) {
+        return Cow::Borrowed(decoded);
+    }
     let options: Vec<spell::Options> = decoded
         .iter()
         .map(|d| {
@@ -275,12 +285,16 @@ fn spell_names(decoded: &[Decoded], alphabet: &[String]) -> Vec<Decoded> {
             o
         })
         .collect();
+    let changes = spell::names_in(&options, alphabet);
+    if changes.is_empty() {
+        return Cow::Borrowed(decoded);
+    }
     let mut out = decoded.to_vec();
-    for c in spell::names_in(&options, alphabet) {
+    for c in changes {
         out[c.at].symbol = c.symbol;
         out[c.at].prob = c.prob;
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Turns decoded symbols of a strip into a line with character quads. `step` is the strip
