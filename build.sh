@@ -5,6 +5,7 @@
 #   ./build.sh test               build, then run every test (Rust and headless Chromium)
 #   ./build.sh bench              build, then print the benchmarks (native and WebAssembly)
 #   ./build.sh eval               build, scan ../shared/eval/dev and print the scorer's figures
+#   ./build.sh eval page          the same, scanned in the page (WebAssembly, headless Chromium)
 #   ./build.sh setup | build      the steps the others run first
 #
 # Idempotent and quiet when everything is already there.
@@ -337,6 +338,6 @@ case "${1:-}" in
   serve) shift; serve "$@" ;;
   test) run_tests ;;
   bench) bench ;;
-  eval) evaluate ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  eval) if [ "${2:-}" = page ]; then build; node tests/browser/eval.mjs; else evaluate; fi ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -294,6 +294,9 @@ pub fn layout(lines: &[TextLine]) -> Layout {
     }
 }
 
+/// Rows of text under a lone label that make it a column's header (see `Layout::lone_label`).
+pub const LONE_LABEL_ROWS: usize = 3;
+
 /// A table: a header row and, under it, the rows whose segments fall under its headers.
 #[derive(Clone, Debug)]
 pub struct Table<K> {
@@ -335,11 +338,37 @@ impl Layout {
         classify: impl Fn(&str) -> Option<K>,
         near: impl Fn(&str) -> Option<K>,
     ) -> Vec<Table<K>> {
+        let headers: Vec<Option<Vec<Column<K>>>> = self
+            .rows
+            .iter()
+            .map(|row| self.header(row, lines, &classify, &near))
+            .collect();
+        let mut taken = vec![false; self.rows.len()];
+        let mut tables = self.follow(lines, &headers, &classify, &mut taken);
+        // Then the columns under a lone label, among the rows no table took.
+        let lone: Vec<Option<Vec<Column<K>>>> = (0..self.rows.len())
+            .map(|r| {
+                (!taken[r])
+                    .then(|| self.lone_label(r, &classify, &near))
+                    .flatten()
+            })
+            .collect();
+        tables.extend(self.follow(lines, &lone, &classify, &mut taken));
+        tables.sort_by_key(|t| t.header_row);
+        tables
+    }
+
+    /// The tables under `headers` (per row, the columns of a header found there), each
+    /// followed down until the next header, a row that `taken` marks (another table's), or a
+    /// wide gap; the rows each one takes are marked in `taken`.
+    fn follow<K: Copy>(
+        &self,
+        lines: &[TextLine],
+        headers: &[Option<Vec<Column<K>>>],
+        classify: &impl Fn(&str) -> Option<K>,
+        taken: &mut [bool],
+    ) -> Vec<Table<K>> {
         let mut tables = Vec::new();
-        let mut headers: Vec<Option<Vec<Column<K>>>> = Vec::with_capacity(self.rows.len());
-        for row in &self.rows {
-            headers.push(self.header(row, lines, &classify, &near));
-        }
         let mut r = 0;
         while r < self.rows.len() {
             let Some(columns) = headers[r].clone() else {
@@ -355,7 +384,7 @@ impl Layout {
                 / self.rows[r].len() as f32;
             let mut pitches: Vec<f32> = Vec::new();
             let mut next = r + 1;
-            while next < self.rows.len() && headers[next].is_none() {
+            while next < self.rows.len() && headers[next].is_none() && !taken[next] {
                 let row = &self.rows[next];
                 let y = row.iter().map(|&s| self.segments[s].yc()).sum::<f32>() / row.len() as f32;
                 let pitch = if pitches.is_empty() {
@@ -374,13 +403,16 @@ impl Layout {
                     break;
                 }
                 let before = cells.len();
+                // Under a lone label, only what lies under it (its neighbours' cells are
+                // another column, whose header was not read).
+                let reach = if columns.len() == 1 { 0.0 } else { 3.0 };
                 for &s in row {
-                    self.assign(s, lines, &columns, next, 3.0, &mut cells);
+                    self.assign(s, lines, &columns, next, reach, &mut cells);
                 }
                 // In a row that is plainly part of the table (three cells or more), what lies
                 // beyond the last header read (a column whose header was lost) goes under the
                 // nearest one.
-                if cells.len() - before >= 3 {
+                if columns.len() > 1 && cells.len() - before >= 3 {
                     let placed: Vec<usize> = cells[before..].iter().map(|c| c.segment).collect();
                     for &s in row.iter().filter(|s| !placed.contains(s)) {
                         self.assign(s, lines, &columns, next, f32::INFINITY, &mut cells);
@@ -394,6 +426,7 @@ impl Layout {
                 next += 1;
             }
             if !cells.is_empty() {
+                taken[r..next].fill(true);
                 tables.push(Table {
                     header_row: r,
                     columns,
@@ -403,6 +436,59 @@ impl Layout {
             r = next.max(r + 1);
         }
         tables
+    }
+
+    /// A header of one column: a label read whole (or with a slip) in row `r` that is not part of a header row
+    /// (the other labels of its row were lost: a photographed grade sheet whose score columns
+    /// the detector took for vertical text) with text under it in at least
+    /// [`LONE_LABEL_ROWS`] of the next rows, each a line and a half or less below the last.
+    fn lone_label<K: Copy>(
+        &self,
+        r: usize,
+        classify: &impl Fn(&str) -> Option<K>,
+        near: &impl Fn(&str) -> Option<K>,
+    ) -> Option<Vec<Column<K>>> {
+        let h = self.line_height.max(1.0);
+        let tol = 0.3 * h;
+        self.rows[r].iter().find_map(|&s| {
+            let seg = &self.segments[s];
+            let kind = classify(&seg.text).or_else(|| near(&seg.text))?;
+            let aligned = |t: &Segment| t.x1.min(seg.x1 + tol) > t.x0.max(seg.x0 - tol);
+            // A header heads its column: a cell in the middle of one read like a label (出点
+            // for 得点, under another cell no wider than the column's cells) is not; a title
+            // above the table is wider.
+            let narrow = 2.5 * (seg.x1 - seg.x0).max(2.0 * h);
+            let above = self.rows[..r].iter().flatten().map(|&t| &self.segments[t]);
+            if above.filter(|t| aligned(t) && t.x1 - t.x0 <= narrow).any(|t| t.y1 <= seg.y0 + 0.3 * h && seg.y0 - t.y1 < 1.5 * h) {
+                return None;
+            }
+            let mut last = seg.y1;
+            let mut under = 0;
+            for row in &self.rows[r + 1..] {
+                let Some(t) = row.iter().map(|&t| &self.segments[t]).find(|t| aligned(t)) else {
+                    continue;
+                };
+                // Labels under it (a card's back: 個人番号, then 氏名…, 生年月日…) make a form.
+                let starts_with_label = (1..=6).any(|n| {
+                    let prefix: String = t.text.chars().take(n).collect();
+                    prefix.chars().count() == n && classify(&prefix).is_some()
+                });
+                if t.y0 - last > 1.5 * h || starts_with_label {
+                    break;
+                }
+                under += 1;
+                last = t.y1;
+            }
+            (under >= LONE_LABEL_ROWS).then(|| {
+                vec![Column {
+                    header: s,
+                    label: seg.text.clone(),
+                    kind: Some(kind),
+                    x0: seg.x0,
+                    x1: seg.x1,
+                }]
+            })
+        })
     }
 
     fn header<K: Copy>(
@@ -734,8 +820,64 @@ mod tests {
                 .count();
             assert_eq!(names, 3, "{header:?}");
         }
-        // One label read with a slip and nothing else known is no header.
+        // One label read with a slip and nothing else known is no header row: the label heads
+        // its own column only (see the next test).
         let lines = table(["1234", "氏者", "xyz", "abc"]);
+        let tables = layout(&lines).tables(&lines, label, near);
+        assert_eq!(tables.len(), 1);
+        assert_eq!(tables[0].columns.len(), 1);
+        assert_eq!(tables[0].cells.len(), 3);
+    }
+
+    /// The text of each cell of `table`.
+    fn cell_texts(lines: &[TextLine], table: &Table<&str>) -> Vec<String> {
+        let l = layout(lines);
+        table
+            .cells
+            .iter()
+            .map(|c| {
+                let line = &lines[l.segments[c.segment].line];
+                line.chars[c.first..=c.last].iter().map(|c| c.text.as_str()).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_label_alone_over_a_column_heads_that_column() {
+        // A photographed grade sheet: the detector took the score columns for vertical text,
+        // so the header row holds 氏名 and a misread 番号 only. The names under 氏名 are its
+        // cells, the numbers and scores beside them are not.
+        let mut lines = vec![cell("令和8年度 成績一覧表", 10.0, -20.0), cell("各堡", 10.0, 10.0), cell("氏名", 110.0, 10.0)];
+        for (r, row) in [["1", "山田太郎", "80"], ["2", "佐藤花子", "91"], ["3", "鈴木一郎", "70"], ["4", "高橋", "66"]].iter().enumerate() {
+            let y = 32.0 + 22.0 * r as f32;
+            lines.extend(row.iter().zip([10.0, 100.0, 250.0]).map(|(t, x)| cell(t, x, y)));
+        }
+        let tables = layout(&lines).tables(&lines, label, near);
+        assert_eq!(tables.len(), 1);
+        assert_eq!(tables[0].columns.len(), 1);
+        assert_eq!(cell_texts(&lines, &tables[0]), ["山田太郎", "佐藤花子", "鈴木一郎", "高橋"]);
+        // With two rows under it, it is a label and its value, not a column.
+        lines.retain(|l| l.quad[0][1] < 60.0);
+        assert!(layout(&lines).tables(&lines, label, near).is_empty());
+    }
+
+    #[test]
+    fn a_label_over_labelled_values_or_inside_a_column_heads_nothing() {
+        // A card's back: 番号, the number, then rows that start with labels.
+        let lines = vec![
+            cell("番号", 10.0, 10.0),
+            cell("607652228757", 10.0, 32.0),
+            cell("氏名山田太郎", 10.0, 54.0),
+            cell("氏名山田花子", 10.0, 76.0),
+            cell("数学1951年", 10.0, 98.0),
+        ];
+        assert!(layout(&lines).tables(&lines, label, near).is_empty());
+        // A name read like a label (氏者) in the middle of a column of names.
+        let lines: Vec<TextLine> = ["山田太郎", "氏者", "佐藤花子", "鈴木一郎", "高橋一郎"]
+            .iter()
+            .enumerate()
+            .map(|(r, t)| cell(t, 10.0, 10.0 + 22.0 * r as f32))
+            .collect();
         assert!(layout(&lines).tables(&lines, label, near).is_empty());
     }
 

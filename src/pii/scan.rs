@@ -282,9 +282,12 @@ fn column_bands(
     for c in &table.cells {
         per_row.entry(c.row).or_default().insert(c.column);
     }
-    // Rows of the table proper: two columns or more read.
+    // Rows of the table proper: two columns or more read (a column under a lone label, whose
+    // neighbours' headers were lost, is banded whenever three rows of it are read: its cells
+    // are what the reader made out of each row, often only a part of it).
+    let lone = table.columns.len() == 1;
     let full_rows = per_row.values().filter(|cols| cols.len() >= 2).count();
-    if full_rows < 3 {
+    if full_rows < 3 && !lone {
         return Vec::new();
     }
     let (mut y0, mut y1) = (f32::MAX, f32::MIN);
@@ -326,7 +329,7 @@ fn column_bands(
         let cells: Vec<&layout::Cell> = table.cells.iter().filter(|c| c.column == i).collect();
         let read_rows = cells.iter().map(|c| c.row).collect::<BTreeSet<_>>().len();
         // Every row read: the cells are findings enough.
-        if cells.len() < 3 || read_rows * 10 >= rows.len().max(full_rows) * 9 {
+        if cells.len() < 3 || (!lone && read_rows * 10 >= rows.len().max(full_rows) * 9) {
             continue;
         }
         let (mut x0, mut x1) = (column.x0, column.x1);
@@ -343,6 +346,13 @@ fn column_bands(
         // Lines of the column's width or less widen the band too (longer names lower down);
         // wider ones are rows read whole.
         let (cells_x0, cells_x1, mut bottom) = (x0, x1, y1);
+        // A lone column's neighbours are columns too (their headers were lost): a row read
+        // whole from the number beside it to the name goes in.
+        let (table_x0, table_x1) = if lone {
+            (cells_x0 - 3.0 * h, cells_x1 + 3.0 * h)
+        } else {
+            (table_x0, table_x1)
+        };
         for e in &read {
             if e[2] > bottom + gap {
                 break;
