@@ -627,9 +627,22 @@ impl Layout {
         let tol = 0.3 * h;
         let overlap =
             |c: &Column<K>, x0: f32, x1: f32| (x1.min(c.x1 + tol) - x0.max(c.x0 - tol)).max(0.0);
+        let line = &lines[seg.line];
+        // Columns the segment covers half of, or that hold the middle of one of its characters
+        // (消化器内科林: a department run into the short name beside it).
+        let centres: Vec<f32> = (seg.first..=seg.last)
+            .filter(|&i| !line.chars[i].text.trim().is_empty())
+            .map(|i| {
+                let e = extent([line.chars[i].quad], self.angle);
+                (e[0] + e[1]) / 2.0
+            })
+            .collect();
         let spanned = columns
             .iter()
-            .filter(|c| overlap(c, seg.x0, seg.x1) >= 0.5 * (c.x1 - c.x0))
+            .filter(|c| {
+                overlap(c, seg.x0, seg.x1) >= 0.5 * (c.x1 - c.x0)
+                    || centres.iter().any(|&x| c.x0 <= x && x <= c.x1)
+            })
             .count();
         let nearest = |x0: f32, x1: f32| -> Option<usize> {
             let mut best: Option<(usize, f32, f32)> = None; // (column, overlap, distance)
@@ -665,7 +678,6 @@ impl Layout {
             return;
         }
         // Cells run together into one segment: share its characters out.
-        let line = &lines[seg.line];
         let mut current: Option<(usize, usize, usize)> = None; // (column, first, last)
         for i in seg.first..=seg.last {
             if line.chars[i].text.trim().is_empty() {
@@ -790,7 +802,7 @@ mod tests {
     }
 
     fn label(text: &str) -> Option<&'static str> {
-        ["番号", "氏名", "国語", "数学"]
+        ["番号", "氏名", "国語", "数学", "診療科", "主治医"]
             .into_iter()
             .find(|l| *l == text)
     }
@@ -840,6 +852,29 @@ mod tests {
                 line.chars[c.first..=c.last].iter().map(|c| c.text.as_str()).collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_cell_run_into_the_next_one_is_shared_out() {
+        // An inpatient list: the department 消化器内科 read together with the doctor 林 beside
+        // it; 林 covers less than half of the 主治医 header's width but lies under it.
+        let lines = vec![
+            cell("番号", 10.0, 10.0),
+            cell("診療科", 60.0, 10.0),
+            cell("主治医", 120.0, 10.0),
+            cell("1", 10.0, 40.0),
+            cell("消化器内科林", 60.0, 40.0),
+        ];
+        let tables = layout(&lines).tables(&lines, label, near);
+        assert_eq!(tables.len(), 1);
+        let doctor: Vec<String> = cell_texts(&lines, &tables[0])
+            .into_iter()
+            .zip(&tables[0].cells)
+            .filter(|(_, c)| tables[0].columns[c.column].kind == Some("主治医"))
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(doctor.len(), 1);
+        assert!(doctor[0].ends_with('林'), "{doctor:?}");
     }
 
     #[test]

@@ -64,6 +64,9 @@ fn rules() -> &'static Rules {
             dates: vec![
                 r(r"(?:19|20)[0-9]{2} ?[年/.-] ?[0-9]{1,2} ?[月/.-] ?[0-9]{1,2} ?日?"),
                 r(r"(?:明治|大正|昭和|平成|令和|[MTSHR]) ?(?:元|[0-9]{1,2}) ?[年./-] ?[0-9]{1,2} ?[月./-] ?[0-9]{1,2} ?日?"),
+                // 月 lost by the reader (昭和47年713日生 for 昭和47年7月13日生): 年 and 日 with
+                // two to four digits between them still make a date.
+                r(r"(?:(?:19|20)[0-9]{2}|(?:明治|大正|昭和|平成|令和) ?(?:元|[0-9]{1,2})) ?年 ?[0-9]{2,4} ?日"),
                 r(r"[0-9]{1,2}/[0-9]{1,2}/(?:19|20)[0-9]{2}"),
                 r(r"[0-9]{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (?:19|20)[0-9]{2}"),
                 r(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? [0-9]{1,2}, ?(?:19|20)[0-9]{2}"),
@@ -436,8 +439,15 @@ mod tests {
             found("1985年4月1日生まれ"),
             vec![(Category::BirthDate, "1985年4月1日生まれ")]
         );
+        // 月 lost by the reader on a card photographed (dev_0010).
+        assert_eq!(
+            found("昭和47年713日生性別女")[0],
+            (Category::BirthDate, "昭和47年713日生")
+        );
+        assert_eq!(found("昭和47年713日"), vec![(Category::BirthDate, "昭和47年713日")]);
         // A date alone says nothing.
         assert!(found("2026年11月20日").is_empty());
+        assert!(found("2026年1120日").is_empty());
         assert_eq!(found("48歳"), vec![(Category::Age, "48歳")]);
     }
 

@@ -50,6 +50,31 @@ enum Step {
     },
 }
 
+impl Step {
+    /// What the step computed, for KURONURI_PROFILE: its kind and its outputs' shapes.
+    fn describe(&self, values: &HashMap<String, Value>) -> String {
+        let shape = |name: &String| {
+            values
+                .get(name)
+                .and_then(|v| v.as_tensor_view::<f32>().map(|t| format!("{:?}", t.shape())))
+                .unwrap_or_default()
+        };
+        match self {
+            Step::Piece { outputs, .. } => {
+                let shapes: Vec<String> = outputs.iter().map(|(n, _)| shape(n)).collect();
+                format!("rten piece -> {}", shapes.join(", "))
+            }
+            Step::Conv { output, conv, .. } => {
+                let kind = match conv {
+                    Conv::Depthwise(_) => "depthwise",
+                    Conv::Pointwise(_) => "pointwise",
+                };
+                format!("{kind} -> {}", shape(output))
+            }
+        }
+    }
+}
+
 /// The convolutions our kernels compute.
 enum Conv {
     Depthwise(DepthwiseConv),
@@ -767,7 +792,12 @@ impl Network {
         // WebAssembly freed memory stays in the module's heap, and a kept buffer would only
         // raise the peak memory.
         let mut spare: Option<Vec<f32>> = None;
+        // KURONURI_PROFILE=1 (native) prints each step's time and output shapes after a run.
+        let profile =
+            cfg!(not(target_arch = "wasm32")) && std::env::var("KURONURI_PROFILE").is_ok();
+        let mut prof: Vec<(String, f64)> = Vec::new();
         for (step, dropped) in self.steps.iter().zip(&self.drop_after) {
+            let t0 = crate::clock::now_ms();
             match step {
                 Step::Piece {
                     model,
@@ -799,6 +829,9 @@ impl Network {
                     values.insert(output.clone(), result);
                 }
             }
+            if profile {
+                prof.push((step.describe(&values), crate::clock::now_ms() - t0));
+            }
             for name in dropped {
                 if outputs.contains(&name.as_str()) {
                     continue;
@@ -815,6 +848,13 @@ impl Network {
                         }
                     }
                 }
+            }
+        }
+        if profile {
+            let total: f64 = prof.iter().map(|p| p.1).sum();
+            eprintln!("network run: {} steps, {:.0} ms", prof.len(), total);
+            for (k, t) in &prof {
+                eprintln!("  {t:8.1} {k}");
             }
         }
         outputs
