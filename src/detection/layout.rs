@@ -438,9 +438,9 @@ impl Layout {
         tables
     }
 
-    /// A header of one column: a label read whole (or with a slip) in row `r` that is not part of a header row
-    /// (the other labels of its row were lost: a photographed grade sheet whose score columns
-    /// the detector took for vertical text) with text under it in at least
+    /// A header of one column: a label, read whole or with a slip, in row `r`, which is not a
+    /// header row (the other labels of the row were lost: a photographed grade sheet whose
+    /// score columns the detector took for vertical text), with text under it in at least
     /// [`LONE_LABEL_ROWS`] of the next rows, each a line and a half or less below the last.
     fn lone_label<K: Copy>(
         &self,
@@ -459,7 +459,10 @@ impl Layout {
             // above the table is wider.
             let narrow = 2.5 * (seg.x1 - seg.x0).max(2.0 * h);
             let above = self.rows[..r].iter().flatten().map(|&t| &self.segments[t]);
-            if above.filter(|t| aligned(t) && t.x1 - t.x0 <= narrow).any(|t| t.y1 <= seg.y0 + 0.3 * h && seg.y0 - t.y1 < 1.5 * h) {
+            if above
+                .filter(|t| aligned(t) && t.x1 - t.x0 <= narrow)
+                .any(|t| t.y1 <= seg.y0 + 0.3 * h && seg.y0 - t.y1 < 1.5 * h)
+            {
                 return None;
             }
             let mut last = seg.y1;
@@ -849,7 +852,10 @@ mod tests {
             .iter()
             .map(|c| {
                 let line = &lines[l.segments[c.segment].line];
-                line.chars[c.first..=c.last].iter().map(|c| c.text.as_str()).collect()
+                line.chars[c.first..=c.last]
+                    .iter()
+                    .map(|c| c.text.as_str())
+                    .collect()
             })
             .collect()
     }
@@ -882,15 +888,34 @@ mod tests {
         // A photographed grade sheet: the detector took the score columns for vertical text,
         // so the header row holds 氏名 and a misread 番号 only. The names under 氏名 are its
         // cells, the numbers and scores beside them are not.
-        let mut lines = vec![cell("令和8年度 成績一覧表", 10.0, -20.0), cell("各堡", 10.0, 10.0), cell("氏名", 110.0, 10.0)];
-        for (r, row) in [["1", "山田太郎", "80"], ["2", "佐藤花子", "91"], ["3", "鈴木一郎", "70"], ["4", "高橋", "66"]].iter().enumerate() {
+        let mut lines = vec![
+            cell("令和8年度 成績一覧表", 10.0, -20.0),
+            cell("各堡", 10.0, 10.0),
+            cell("氏名", 110.0, 10.0),
+        ];
+        for (r, row) in [
+            ["1", "山田太郎", "80"],
+            ["2", "佐藤花子", "91"],
+            ["3", "鈴木一郎", "70"],
+            ["4", "高橋", "66"],
+        ]
+        .iter()
+        .enumerate()
+        {
             let y = 32.0 + 22.0 * r as f32;
-            lines.extend(row.iter().zip([10.0, 100.0, 250.0]).map(|(t, x)| cell(t, x, y)));
+            lines.extend(
+                row.iter()
+                    .zip([10.0, 100.0, 250.0])
+                    .map(|(t, x)| cell(t, x, y)),
+            );
         }
         let tables = layout(&lines).tables(&lines, label, near);
         assert_eq!(tables.len(), 1);
         assert_eq!(tables[0].columns.len(), 1);
-        assert_eq!(cell_texts(&lines, &tables[0]), ["山田太郎", "佐藤花子", "鈴木一郎", "高橋"]);
+        assert_eq!(
+            cell_texts(&lines, &tables[0]),
+            ["山田太郎", "佐藤花子", "鈴木一郎", "高橋"]
+        );
         // With two rows under it, it is a label and its value, not a column.
         lines.retain(|l| l.quad[0][1] < 60.0);
         assert!(layout(&lines).tables(&lines, label, near).is_empty());

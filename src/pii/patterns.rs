@@ -444,7 +444,10 @@ mod tests {
             found("昭和47年713日生性別女")[0],
             (Category::BirthDate, "昭和47年713日生")
         );
-        assert_eq!(found("昭和47年713日"), vec![(Category::BirthDate, "昭和47年713日")]);
+        assert_eq!(
+            found("昭和47年713日"),
+            vec![(Category::BirthDate, "昭和47年713日")]
+        );
         // A date alone says nothing.
         assert!(found("2026年11月20日").is_empty());
         assert!(found("2026年1120日").is_empty());

@@ -56,7 +56,10 @@ impl Step {
         let shape = |name: &String| {
             values
                 .get(name)
-                .and_then(|v| v.as_tensor_view::<f32>().map(|t| format!("{:?}", t.shape())))
+                .and_then(|v| {
+                    v.as_tensor_view::<f32>()
+                        .map(|t| format!("{:?}", t.shape()))
+                })
                 .unwrap_or_default()
         };
         match self {
