@@ -347,7 +347,8 @@ fn column_bands(
             x1 = x1.max(e[1]);
         }
         // Lines of the column's width or less widen the band too (longer names lower down);
-        // wider ones are rows read whole.
+        // wider ones are rows read whole, and taller ones (a column of numbers or a ruled line
+        // read as one vertical line) belong to the column beside it.
         let (cells_x0, cells_x1, mut bottom) = (x0, x1, y1);
         // A lone column's neighbours are columns too (their headers were lost): a row read
         // whole from the number beside it to the name goes in.
@@ -364,7 +365,7 @@ fn column_bands(
                 e[1] > cells_x0 && e[0] < cells_x1 && e[0] >= table_x0 && e[1] <= table_x1;
             if in_column && e[2] > y0 {
                 bottom = bottom.max(e[3]);
-                if e[1] - e[0] <= 1.5 * (cells_x1 - cells_x0) {
+                if e[1] - e[0] <= 1.5 * (cells_x1 - cells_x0) && e[3] - e[2] <= 2.0 * h {
                     x0 = x0.min(e[0]);
                     x1 = x1.max(e[1]);
                 }
