@@ -800,7 +800,7 @@ impl Network {
             cfg!(not(target_arch = "wasm32")) && std::env::var("KURONURI_PROFILE").is_ok();
         let mut prof: Vec<(String, f64)> = Vec::new();
         for (step, dropped) in self.steps.iter().zip(&self.drop_after) {
-            let t0 = crate::clock::now_ms();
+            let t0 = profile.then(crate::clock::now_ms);
             match step {
                 Step::Piece {
                     model,
@@ -832,7 +832,7 @@ impl Network {
                     values.insert(output.clone(), result);
                 }
             }
-            if profile {
+            if let Some(t0) = t0 {
                 prof.push((step.describe(&values), crate::clock::now_ms() - t0));
             }
             for name in dropped {
