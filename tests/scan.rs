@@ -181,10 +181,18 @@ fn redact_without_boxes_scans_and_fills_the_findings_and_reports_them() {
 #[test]
 fn every_personal_item_of_photographed_tables_is_filled() {
     let dir = common::temp_dir("scan", "photographed-tables");
-    for case in ["eval/dev/dev_0050_gradeSheet", "eval/dev/dev_0023_hrEmployees"] {
+    for case in [
+        "eval/dev/dev_0050_gradeSheet",
+        "eval/dev/dev_0023_hrEmployees",
+    ] {
         let input = common::shared(&format!("{case}.jpg"));
         let out = dir.join("out.png");
-        let (code, err) = run(&["redact", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        let (code, err) = run(&[
+            "redact",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
         assert_eq!(code, 0, "{err}");
         let image = decode(&std::fs::read(&out).unwrap()).unwrap();
         let truth = json(&common::shared(&format!("{case}.json")));
@@ -194,7 +202,11 @@ fn every_personal_item_of_photographed_tables_is_filled() {
             .iter()
             .filter(|i| i["tier"] == "must" && i["text"].as_str().is_some_and(|t| !t.is_empty()))
             .collect();
-        assert!(items.len() >= 30, "{case}: {} items in the truth", items.len());
+        assert!(
+            items.len() >= 30,
+            "{case}: {} items in the truth",
+            items.len()
+        );
         let readable: Vec<&str> = items
             .iter()
             .filter(|i| {

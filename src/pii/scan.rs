@@ -310,7 +310,12 @@ fn column_bands(
     let mut pitches: Vec<f32> = centres.windows(2).map(|w| w[1] - w[0]).collect();
     pitches.sort_by(f32::total_cmp);
     let h = layout.line_height.max(1.0);
-    let gap = 3.5 * pitches.get(pitches.len() / 2).copied().unwrap_or(2.5 * h).max(h);
+    let gap = 3.5
+        * pitches
+            .get(pitches.len() / 2)
+            .copied()
+            .unwrap_or(2.5 * h)
+            .max(h);
     // Every line read, in page coordinates, top first.
     let mut read: Vec<[f32; 4]> = lines
         .iter()
