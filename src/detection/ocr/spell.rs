@@ -9,8 +9,8 @@
 //! name, the run is spelled that way. English names are spelled the same way as "Last, First"
 //! (the comma too: the model often reads it as a full stop) or as a surname after a title
 //! (Dr. Brown), capitalised as written. Addresses are spelled the same way from the list of
-//! prefectures and their municipalities ([`crate::pii::places`]): 神杂川限横浜市 as
-//! 神奈川県横浜市, 大版府大版市 as 大阪府大阪市. Text read with confidence is never changed, so
+//! prefectures and their municipalities ([`crate::pii::places`]): 富城県気仙沼市 as
+//! 宮城県気仙沼市, 北海道札桃市 as 北海道札幌市. Text read with confidence is never changed, so
 //! screens keep what they say.
 
 use super::correct::read_as;
