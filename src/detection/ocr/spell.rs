@@ -359,6 +359,127 @@ fn address_at(options: &[Options], alphabet: &[String], at: usize) -> Option<Spe
     best
 }
 
+/// Labels of e-mail domains, spelled like names: the endings (jp, co.jp, com…), the
+/// mail services most used in Japan, and `example`, the reserved name of demo screens.
+const DOMAIN_LABELS: &[&str] = &[
+    "jp", "co", "ne", "or", "ac", "go", "ed", "com", "net", "org", "info", "mail", "gmail",
+    "yahoo", "hotmail", "outlook", "icloud", "me", "docomo", "ezweb", "softbank", "example",
+];
+/// The last label of a domain: a country or generic top-level domain.
+const TOP_LEVEL: &[&str] = &["jp", "com", "net", "org", "info"];
+
+/// The symbol of `text` in `alphabet`, if it has one.
+fn symbol_of(alphabet: &[String], text: &str) -> Option<usize> {
+    alphabet.iter().position(|s| s == text)
+}
+
+/// The changes that spell e-mail addresses in a line read as `options`: in a run of
+/// characters that e-mail addresses are written with, an unsure character whose alternative is
+/// `@` becomes it where the run holds none and what follows ends in a top-level domain
+/// (`yumi628eexample.co.jp`), and a domain label that is none of [`DOMAIN_LABELS`] is spelled
+/// as one by one change of an unsure character (`@mall.` → `@mail.`, `.co.lp` → `.co.jp`).
+fn emails_in(options: &[Options], alphabet: &[String]) -> Vec<Change> {
+    let read: Vec<char> = (0..options.len())
+        .map(|k| read_char(options, alphabet, k).unwrap_or('\u{FFFD}'))
+        .collect();
+    let in_address = |c: char| c.is_ascii_alphanumeric() || "._%+-@".contains(c);
+    let mut changes = Vec::new();
+    let mut start = 0;
+    while start < read.len() {
+        if !in_address(read[start]) {
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while end < read.len() && in_address(read[end]) {
+            end += 1;
+        }
+        changes.extend(email_run(options, alphabet, &read, start, end));
+        start = end;
+    }
+    changes
+}
+
+/// [`emails_in`] over the run `start..end` of `read`.
+fn email_run(
+    options: &[Options],
+    alphabet: &[String],
+    read: &[char],
+    start: usize,
+    end: usize,
+) -> Vec<Change> {
+    let text = |a: usize, b: usize| read[a..b].iter().collect::<String>();
+    let ends_in_top_level = |from: usize| {
+        let domain = text(from, end);
+        domain.contains('.') && TOP_LEVEL.iter().any(|t| domain.ends_with(&format!(".{t}")))
+    };
+    let mut changes = Vec::new();
+    let at = match (start..end).find(|&k| read[k] == '@') {
+        Some(k) => k,
+        None => {
+            // The cheapest unsure character with `@` among its alternatives, with a local part
+            // before it and a domain after it.
+            let Some(symbol) = symbol_of(alphabet, "@") else {
+                return changes;
+            };
+            let best = (start + 1..end.saturating_sub(3))
+                .filter(|&k| ends_in_top_level(k + 1) && read[k - 1] != '.')
+                .filter_map(|k| {
+                    let (_, read_prob) = options[k][0];
+                    let &(_, prob) = options[k][1..].iter().find(|o| o.0 == symbol)?;
+                    (read_prob < UNSURE && prob >= ALTERNATIVE_MIN)
+                        .then(|| (k, prob, (read_prob / prob).ln().max(0.0)))
+                })
+                .min_by(|a, b| a.2.total_cmp(&b.2));
+            let Some((k, prob, _)) = best.filter(|b| b.2 <= MAX_COST) else {
+                return changes;
+            };
+            changes.push(Change {
+                at: k,
+                symbol,
+                prob,
+            });
+            k
+        }
+    };
+    // Each label of the domain.
+    let mut from = at + 1;
+    while from < end {
+        let to = (from..end).find(|&k| read[k] == '.').unwrap_or(end);
+        let label = text(from, to);
+        if !label.is_empty() && !DOMAIN_LABELS.contains(&label.as_str()) {
+            let spelled = (from..to)
+                .filter(|&k| options[k][0].1 < UNSURE)
+                .flat_map(|k| {
+                    options[k][1..]
+                        .iter()
+                        .map(move |&(symbol, prob)| (k, symbol, prob))
+                })
+                .filter(|&(_, _, prob)| prob >= ALTERNATIVE_MIN)
+                .filter(|&(k, symbol, _)| {
+                    alphabet.get(symbol).is_some_and(|s| {
+                        let mut word: Vec<String> =
+                            read[from..to].iter().map(|c| c.to_string()).collect();
+                        word[k - from] = s.clone();
+                        DOMAIN_LABELS.contains(&word.concat().as_str())
+                    })
+                })
+                .map(|(k, symbol, prob)| (k, symbol, prob, (options[k][0].1 / prob).ln().max(0.0)))
+                .filter(|c| c.3 <= MAX_COST)
+                .min_by(|a, b| a.3.total_cmp(&b.3));
+            if let Some((k, symbol, prob, _)) = spelled {
+                changes.push(Change {
+                    at: k,
+                    symbol,
+                    prob,
+                });
+            }
+        }
+        from = to + 1;
+    }
+    changes
+}
+
 /// The changes that spell names and addresses in a line read as `options` (see the module
 /// comment).
 pub fn names_in(options: &[Options], alphabet: &[String]) -> Vec<Change> {
@@ -366,9 +487,14 @@ pub fn names_in(options: &[Options], alphabet: &[String]) -> Vec<Change> {
     if options.iter().all(|o| o[0].1 >= UNSURE) {
         return Vec::new();
     }
-    let mut changes = Vec::new();
+    let mut changes = emails_in(options, alphabet);
+    let in_email: Vec<usize> = changes.iter().map(|c| c.at).collect();
     let mut at = 0;
     while at < options.len() {
+        if in_email.contains(&at) {
+            at += 1;
+            continue;
+        }
         let found = address_at(options, alphabet, at)
             .or_else(|| name_at(options, alphabet, at, false))
             .or_else(|| name_at(options, alphabet, at, true))
@@ -575,6 +701,40 @@ mod tests {
             &[("市", 0.99)],
         ]);
         assert_eq!(spelled(&a, &o), "東京都楼浜市");
+    }
+
+    /// A line read as `text`, every character sure but those given with their alternatives.
+    fn unsure_at(text: &str, unsure: &[(usize, &[(&str, f32)])]) -> (Vec<String>, Vec<Options>) {
+        let mut read: Vec<Vec<(String, f32)>> =
+            sure(text, 0.99).into_iter().map(|o| vec![o]).collect();
+        for &(k, choices) in unsure {
+            read[k] = choices.iter().map(|&(t, p)| (t.to_string(), p)).collect();
+        }
+        owned_line(&read)
+    }
+
+    #[test]
+    fn e_mail_addresses_get_their_at_sign_and_domain_labels_back() {
+        // yumi628eexample.co.jp: the first e was unsure, with @ second.
+        let (a, o) = unsure_at("yumi628eexample.co.jp", &[(7, &[("e", 0.6), ("@", 0.2)])]);
+        assert_eq!(spelled(&a, &o), "yumi628@example.co.jp");
+        // tak378@mall.example.jp: the second l was unsure, with i second.
+        let (a, o) = unsure_at("tak378@mall.example.jp", &[(9, &[("l", 0.7), ("i", 0.25)])]);
+        assert_eq!(spelled(&a, &o), "tak378@mail.example.jp");
+        // k.sato546@example.co.lp: l unsure with j second.
+        let (a, o) = unsure_at(
+            "k.sato546@example.co.lp",
+            &[(21, &[("l", 0.5), ("j", 0.4)])],
+        );
+        assert_eq!(spelled(&a, &o), "k.sato546@example.co.jp");
+        // A sure character stays, and so does a word with no domain after it.
+        let (a, o) = unsure_at(
+            "tak378@mall.example.jp",
+            &[(9, &[("l", 0.95), ("i", 0.04)])],
+        );
+        assert_eq!(spelled(&a, &o), "tak378@mall.example.jp");
+        let (a, o) = unsure_at("version2release", &[(9, &[("e", 0.6), ("@", 0.2)])]);
+        assert_eq!(spelled(&a, &o), "version2release");
     }
 
     #[test]
