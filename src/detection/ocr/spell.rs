@@ -368,11 +368,6 @@ const DOMAIN_LABELS: &[&str] = &[
 /// The last label of a domain: a country or generic top-level domain.
 const TOP_LEVEL: &[&str] = &["jp", "com", "net", "org", "info"];
 
-/// The symbol of `text` in `alphabet`, if it has one.
-fn symbol_of(alphabet: &[String], text: &str) -> Option<usize> {
-    alphabet.iter().position(|s| s == text)
-}
-
 /// The changes that spell e-mail addresses in a line read as `options`: in a run of
 /// characters that e-mail addresses are written with, an unsure character whose alternative is
 /// `@` becomes it where the run holds none and what follows ends in a top-level domain
@@ -419,19 +414,18 @@ fn email_run(
         None => {
             // The cheapest unsure character with `@` among its alternatives, with a local part
             // before it and a domain after it.
-            let Some(symbol) = symbol_of(alphabet, "@") else {
-                return changes;
-            };
             let best = (start + 1..end.saturating_sub(3))
                 .filter(|&k| ends_in_top_level(k + 1) && read[k - 1] != '.')
                 .filter_map(|k| {
                     let (_, read_prob) = options[k][0];
-                    let &(_, prob) = options[k][1..].iter().find(|o| o.0 == symbol)?;
+                    let &(symbol, prob) = options[k][1..]
+                        .iter()
+                        .find(|o| alphabet.get(o.0).is_some_and(|s| s == "@"))?;
                     (read_prob < UNSURE && prob >= ALTERNATIVE_MIN)
-                        .then(|| (k, prob, (read_prob / prob).ln().max(0.0)))
+                        .then(|| (k, symbol, prob, (read_prob / prob).ln().max(0.0)))
                 })
-                .min_by(|a, b| a.2.total_cmp(&b.2));
-            let Some((k, prob, _)) = best.filter(|b| b.2 <= MAX_COST) else {
+                .min_by(|a, b| a.3.total_cmp(&b.3));
+            let Some((k, symbol, prob, _)) = best.filter(|b| b.3 <= MAX_COST) else {
                 return changes;
             };
             changes.push(Change {
