@@ -225,7 +225,7 @@ PLACES_SDIST="japan_address-0.7.2.tar.gz d48cc3c4c901b5da30624dd1d2f453de8ddcfdb
 OPENCC_WHEEL="opencc_python_reimplemented-0.1.7-py2.py3-none-any.whl 41b3b92943c7bed291f448e9c7fad4b577c8c2eae30fcfe5a74edf8818493aa6"
 
 fetch_words() {
-  [ -s "$PLACES" ] && [ -s "$VARIANTS" ] && return 0
+  [ -s "$PLACES" ] && [ -s "$VARIANTS" ] && [ -s data/OPENCC-LICENSE ] && return 0
   say "fetching the place names and character variants (PyPI japan-address, opencc-python-reimplemented)"
   local tmp name sum
   tmp=$(mktemp -d)

@@ -217,23 +217,31 @@ fn name_at(options: &[Options], alphabet: &[String], at: usize, kana: bool) -> O
             if changes > MAX_CHANGES.min((length / 2).max(1)) || cost > MAX_COST {
                 continue;
             }
-            let better = best.as_ref().is_none_or(|b| {
-                (cost, changes, std::cmp::Reverse(second.end))
-                    < (b.cost, b.changes.len(), std::cmp::Reverse(b.end))
-            });
-            if better {
-                let mut all = first.changes.clone();
-                all.extend(&second.changes);
-                best = Some(Spelling {
-                    end: second.end,
-                    cost,
-                    changes: all,
-                    text: format!("{}{}", first.text, second.text),
-                });
-            }
+            keep_cheaper(&mut best, first, second);
         }
     }
     best
+}
+
+/// `first` followed by `second` as one spelling, put in `best` when it is cheaper than what is
+/// there (then with fewer changes, then longer).
+fn keep_cheaper(best: &mut Option<Spelling>, first: &Spelling, second: &Spelling) {
+    let cost = first.cost + second.cost;
+    let changes = first.changes.len() + second.changes.len();
+    let better = best.as_ref().is_none_or(|b| {
+        (cost, changes, std::cmp::Reverse(second.end))
+            < (b.cost, b.changes.len(), std::cmp::Reverse(b.end))
+    });
+    if better {
+        let mut all = first.changes.clone();
+        all.extend(&second.changes);
+        *best = Some(Spelling {
+            end: second.end,
+            cost,
+            changes: all,
+            text: format!("{}{}", first.text, second.text),
+        });
+    }
 }
 
 /// `symbol` at `at`, as read (no cost) or as an unsure character's alternative.
@@ -340,20 +348,7 @@ fn address_at(options: &[Options], alphabet: &[String], at: usize) -> Option<Spe
             if !half(&city, pref.end) || changes > MAX_CHANGES + 1 || cost > MAX_COST {
                 continue;
             }
-            let better = best.as_ref().is_none_or(|b| {
-                (cost, changes, std::cmp::Reverse(city.end))
-                    < (b.cost, b.changes.len(), std::cmp::Reverse(b.end))
-            });
-            if better {
-                let mut all = pref.changes.clone();
-                all.extend(&city.changes);
-                best = Some(Spelling {
-                    end: city.end,
-                    cost,
-                    changes: all,
-                    text: format!("{}{}", pref.text, city.text),
-                });
-            }
+            keep_cheaper(&mut best, &pref, &city);
         }
     }
     best
