@@ -529,6 +529,23 @@ impl OcrEngine {
     }
 }
 
+/// Starts (`true`) or stops summing the time of every step of the networks this worker runs;
+/// stopping returns the sums as JSON `[{step, shapes, ms, runs}]` (see
+/// `detection::network::profile`), for the bench to show where the models' time goes.
+#[wasm_bindgen]
+pub fn network_profile(on: bool) -> String {
+    use crate::detection::network::profile;
+    if on {
+        profile::start();
+        return "[]".into();
+    }
+    let steps: Vec<_> = profile::take()
+        .into_iter()
+        .map(|(step, shapes, ms, runs)| serde_json::json!({ "step": step, "shapes": shapes, "ms": ms, "runs": runs }))
+        .collect();
+    serde_json::Value::from(steps).to_string()
+}
+
 /// Decodes an image file into upright RGBA, for OCR: `{width, height, rgba}`.
 #[wasm_bindgen]
 pub fn decode_image(bytes: &[u8]) -> Result<JsValue, JsValue> {

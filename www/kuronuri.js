@@ -323,6 +323,16 @@ export class Kuronuri {
   }
 
   /**
+   * For the bench: `networkProfile(true)` starts summing the time of every step of the models
+   * in every worker; `networkProfile(false)` stops and returns, per worker, `[{step, shapes,
+   * ms, runs}]` (see the core's `detection::network::profile`).
+   */
+  async networkProfile(on) {
+    this.#startPool();
+    return Promise.all([this.#engine, ...this.#pool].map((e) => e.call('networkProfile', { on })));
+  }
+
+  /**
    * Reads the text of an image: `{width, height, lines: [{text, confidence, quad, chars:
    * [{text, quad, confidence}]}], timings}`, quads in image pixels (clockwise from the start
    * of the line's top edge). Lines are read by all workers in parallel.

@@ -2,7 +2,7 @@
 // page. It answers `{id, op, args}` messages with `{id, ok, result | error}` (see kuronuri.js).
 
 import { answer } from './answer.js';
-import init, { OcrEngine, Picture, PictureEngine, categories, decode_image, filter_findings, redact, scan_text } from './pkg/kuronuri.js';
+import init, { OcrEngine, Picture, PictureEngine, categories, decode_image, filter_findings, network_profile, redact, scan_text } from './pkg/kuronuri.js';
 import { coreUrl } from './simd.js';
 
 let ready = null;
@@ -179,6 +179,11 @@ const ops = {
   async recognize({ rgba, width, height, quads }, progress) {
     await ops.ocrInit();
     return JSON.parse((await ocr).recognize(new Uint8Array(rgba), width, height, JSON.stringify(quads), progress));
+  },
+  /** Starts (`on`) or stops summing each network step's time; stopping returns the sums. */
+  async networkProfile({ on }) {
+    await ops.init();
+    return JSON.parse(network_profile(Boolean(on)));
   },
   async categories() {
     await ops.init();

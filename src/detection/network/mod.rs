@@ -795,9 +795,11 @@ impl Network {
         // WebAssembly freed memory stays in the module's heap, and a kept buffer would only
         // raise the peak memory.
         let mut spare: Option<Vec<f32>> = None;
-        // KURONURI_PROFILE=1 (native) prints each step's time and output shapes after a run.
-        let profile =
+        // KURONURI_PROFILE=1 (native) prints each step's time and output shapes after a run;
+        // [`profile::start`] (the page's `networkProfile`) sums them until [`profile::take`].
+        let printed =
             cfg!(not(target_arch = "wasm32")) && std::env::var("KURONURI_PROFILE").is_ok();
+        let profile = printed || profile::on();
         let mut prof: Vec<(String, f64)> = Vec::new();
         for (step, dropped) in self.steps.iter().zip(&self.drop_after) {
             let t0 = profile.then(crate::clock::now_ms);
@@ -853,7 +855,10 @@ impl Network {
                 }
             }
         }
-        if profile {
+        if profile::on() {
+            profile::add(&prof);
+        }
+        if printed {
             let total: f64 = prof.iter().map(|p| p.1).sum();
             eprintln!("network run: {} steps, {:.0} ms", prof.len(), total);
             for (k, t) in &prof {
@@ -885,6 +890,50 @@ impl Network {
 
     pub fn output_names(&self) -> &[String] {
         &self.outputs
+    }
+}
+
+/// Time per step summed over many runs, to see where a network's time goes where no profiler
+/// can look (in the page's workers): a step is named by its network's step count, its index and
+/// what it computed, so the same step of every run of one network adds up.
+pub mod profile {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+
+    static ON: AtomicBool = AtomicBool::new(false);
+    /// (step name, first shapes seen, milliseconds, runs).
+    static TOTALS: Mutex<Vec<(String, String, f64, u32)>> = Mutex::new(Vec::new());
+
+    pub fn on() -> bool {
+        ON.load(Ordering::Relaxed)
+    }
+
+    /// Starts summing (again from zero).
+    pub fn start() {
+        TOTALS.lock().unwrap().clear();
+        ON.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops and returns `(step, shapes of its first run, ms, runs)`, in the order first seen.
+    pub fn take() -> Vec<(String, String, f64, u32)> {
+        ON.store(false, Ordering::Relaxed);
+        std::mem::take(&mut *TOTALS.lock().unwrap())
+    }
+
+    /// One run's steps: `(description "kind -> shapes", ms)`.
+    pub(super) fn add(steps: &[(String, f64)]) {
+        let mut totals = TOTALS.lock().unwrap();
+        for (i, (described, ms)) in steps.iter().enumerate() {
+            let (kind, shapes) = described.split_once(" -> ").unwrap_or((described, ""));
+            let name = format!("{}-step network, step {i:2} {kind}", steps.len());
+            match totals.iter_mut().find(|t| t.0 == name) {
+                Some(t) => {
+                    t.2 += ms;
+                    t.3 += 1;
+                }
+                None => totals.push((name, shapes.to_string(), *ms, 1)),
+            }
+        }
     }
 }
 
