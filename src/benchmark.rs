@@ -88,3 +88,101 @@ pub const STYLES: [(&str, MaskStyle); 3] = [
     ("mosaic", MaskStyle::Mosaic),
     ("blur", MaskStyle::Blur),
 ];
+
+/// The network kernels at the shapes where PP-OCRv5's recogniser spends its time (a batch of
+/// 16 strips 48 × 240 pixels, at its 240-channel stage: 12 × 30 after the stem), for the
+/// kernel bench (`tests/browser/bench.mjs kernels`, natively `kernel_bench`): how many
+/// multiply-adds per nanosecond each computes. `kind`: `dw5`, `dw3` (depthwise 5×5 or 3×3,
+/// stride 1, padded), `dw5s2` (5×5, vertical stride 2), `pw` (pointwise 240 → 240).
+pub struct KernelScene {
+    kind: String,
+    input: Vec<f32>,
+    out: Vec<f32>,
+    depthwise: Option<crate::detection::network::depthwise::DepthwiseConv>,
+    pointwise: Option<crate::detection::network::pointwise::PointwiseConv>,
+}
+
+/// Batch, channels, height, width of the input.
+pub const KERNEL_SHAPE: [usize; 4] = [16, 240, 12, 30];
+
+impl KernelScene {
+    pub fn new(kind: &str) -> Option<KernelScene> {
+        use crate::detection::network::depthwise::{DepthwiseConv, Elementwise};
+        use crate::detection::network::pointwise::PointwiseConv;
+        let [n, c, h, w] = KERNEL_SHAPE;
+        let values = |len: usize, seed: u32| -> Vec<f32> {
+            let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
+            (0..len)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 17;
+                    s ^= s << 5;
+                    (s % 2001) as f32 / 1000.0 - 1.0
+                })
+                .collect()
+        };
+        let depthwise = |k: usize, stride: [usize; 2]| {
+            DepthwiseConv::new(
+                c,
+                k,
+                stride,
+                [k / 2; 4],
+                values(c * k * k, 2),
+                Some(values(c, 3)),
+            )
+            .map(|d| {
+                // As in the model: hard swish after.
+                d.then(vec![Elementwise::HardSwish {
+                    alpha: 1.0 / 6.0,
+                    beta: 0.5,
+                }])
+            })
+        };
+        let (depthwise, pointwise) = match kind {
+            "dw5" => (depthwise(5, [1, 1]), None),
+            "dw3" => (depthwise(3, [1, 1]), None),
+            "dw5s2" => (depthwise(5, [2, 1]), None),
+            "pw" => (
+                None,
+                PointwiseConv::new(c, c, &values(c * c, 4), Some(values(c, 5))),
+            ),
+            _ => return None,
+        };
+        (depthwise.is_some() || pointwise.is_some()).then(|| KernelScene {
+            kind: kind.to_string(),
+            input: values(n * c * h * w, 1),
+            out: Vec::new(),
+            depthwise,
+            pointwise,
+        })
+    }
+
+    /// Multiply-adds of one run.
+    pub fn multiply_adds(&self) -> f64 {
+        let [n, c, h, w] = KERNEL_SHAPE;
+        match (&self.depthwise, &self.pointwise) {
+            (Some(d), _) => {
+                let (oh, ow) = d.output_size(h, w).unwrap_or((0, 0));
+                (n * c * oh * ow * d.kernel * d.kernel) as f64
+            }
+            (_, Some(p)) => (n * h * w * p.in_channels * p.out_channels) as f64,
+            _ => 0.0,
+        }
+    }
+
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// Runs the kernel once.
+    pub fn run(&mut self) {
+        let [n, _, h, w] = KERNEL_SHAPE;
+        if let Some(d) = &self.depthwise {
+            d.run_into(&self.input, n, h, w, &mut self.out)
+                .expect("the shape fits");
+        } else if let Some(p) = &self.pointwise {
+            p.run_into(&self.input, n, h * w, &mut self.out)
+                .expect("the shape fits");
+        }
+    }
+}

@@ -207,6 +207,32 @@ impl BenchScene {
     }
 }
 
+/// A network kernel at the recogniser's shapes, for the kernel bench (see
+/// `benchmark::KernelScene`).
+#[wasm_bindgen]
+pub struct KernelBench(crate::benchmark::KernelScene);
+
+#[wasm_bindgen]
+impl KernelBench {
+    #[wasm_bindgen(constructor)]
+    pub fn new(kind: &str) -> Result<KernelBench, JsValue> {
+        crate::benchmark::KernelScene::new(kind)
+            .map(KernelBench)
+            .ok_or_else(|| to_js(Error::BadRequest(format!("no kernel {kind}"))))
+    }
+
+    pub fn multiply_adds(&self) -> f64 {
+        self.0.multiply_adds()
+    }
+
+    /// Runs the kernel `times` times.
+    pub fn run(&mut self, times: u32) {
+        for _ in 0..times {
+            self.0.run();
+        }
+    }
+}
+
 /// The OCR models loaded in one worker.
 #[wasm_bindgen]
 pub struct OcrEngine(Ocr);

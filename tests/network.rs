@@ -75,6 +75,13 @@ fn compare_cut(
         ),
         None => assert_eq!(split.pointwise_count(), 0),
     }
+    // The recogniser's output layer runs on the pointwise kernel with it (`network::head`).
+    let head = usize::from(pointwise.is_some() && model == "ppocrv5_rec.onnx");
+    assert_eq!(
+        split.head_count(),
+        head,
+        "{model}: output layers on our kernel"
+    );
     assert!(
         split.depthwise_count() >= 10,
         "{model}: {} depthwise",

@@ -10,7 +10,7 @@ import { screenRecording } from './recording.mjs';
 const SCENES = path.join(ROOT, 'target/bench-scenes');
 const SCENE_FILES = [['1280x720 screenshot', '1280x720.png'], ['1920x1080 screenshot', '1920x1080.png'], ['2480x3508 A4 page', '2480x3508.png']];
 
-// `node bench.mjs video` (or masking, ocr, faces) runs one part only.
+// `node bench.mjs video` (or masking, kernels, ocr, faces) runs one part only.
 const only = process.argv[2];
 const part = (name) => !only || only === name;
 
@@ -54,6 +54,35 @@ try {
   }
   console.log('goal (in WebAssembly): fill <= 0.3x, mosaic <= 1x, blur <= 2x the frame copy');
   }
+  // The network kernels alone at the recogniser's shapes (src/benchmark.rs KernelScene), in
+  // both builds of the core: multiply-adds per nanosecond, median of a few runs after the
+  // browser has compiled them at its optimising tier (the first calls run at its baseline tier).
+  if (part('kernels')) {
+    const rows = await page.evaluate(async () => {
+      const out = [];
+      for (const core of ['kuronuri_relaxed_bg.wasm', 'kuronuri_bg.wasm']) {
+        const wasm = await import(`/pkg/kuronuri.js?${core}`);
+        await wasm.default({ module_or_path: `/pkg/${core}` });
+        const kernels = ['dw5', 'dw3', 'dw5s2', 'pw'].map((kind) => [kind, new wasm.KernelBench(kind)]);
+        // Every kernel a few times first, with pauses for the optimising compiler to finish.
+        for (let i = 0; i < 10; i++) {
+          for (const [, k] of kernels) k.run(1);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        for (const [kind, k] of kernels) {
+          const times = [];
+          for (let i = 0; i < 15; i++) { const t = performance.now(); k.run(1); times.push(performance.now() - t); }
+          times.sort((a, b) => a - b);
+          out.push({ core, kind, ms: times[7], rate: k.multiply_adds() / (times[7] * 1e6) });
+          k.free();
+        }
+      }
+      return out;
+    });
+    console.log('\nnetwork kernels, WebAssembly in headless Chromium, recogniser shapes (16 x 240 x 12 x 30), median of 15 runs');
+    for (const r of rows) console.log(`${r.core.padEnd(26)} ${r.kind.padEnd(6)} ${r.ms.toFixed(2).padStart(8)} ms  ${r.rate.toFixed(1).padStart(5)} multiply-adds per ns`);
+  }
+  if (only !== 'kernels') {
   await page.waitForSelector('body[data-ocr-ready="true"]', { timeout: 120_000 });
   const threads = await page.evaluate(() => navigator.hardwareConcurrency);
   // Which build of the core the page's workers run (relaxed SIMD or plain; www/simd.js).
@@ -144,6 +173,7 @@ try {
     console.log(`  frames read: ${r.reads.map((x) => `#${x.i} ${x.lines - x.reused}/${x.lines} lines ${(x.ocr_ms / 1000).toFixed(1)} s (detection model ${(x.detect_ms / 1000).toFixed(1)} s, recognition ${(x.recognize_ms / 1000).toFixed(1)} s) + rules/pictures ${(x.rules_pictures_ms / 1000).toFixed(1)} s`).join('; ')}`);
   }
   console.log('goal: scan >= 1x real time on this machine; export >= 1x real time at 1080p');
+  }
   }
 } finally {
   await browser.close();

@@ -382,6 +382,11 @@ fn plane<const K: usize, const SY: usize, const S: usize>(
         row.copy_from_slice(&weights[ky * K..][..K]);
     }
     let buffer = &buffer[..];
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        outputs::<K, SY, S>(buffer, row_len, phase_len, &taps, bias, oh, ow, dst);
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     for (y, out_row) in dst.chunks_exact_mut(ow).enumerate().take(oh) {
         let rows: [&[f32]; K] =
             std::array::from_fn(|ky| &buffer[(y * SY + ky) * row_len..][..row_len]);
@@ -394,6 +399,90 @@ fn plane<const K: usize, const SY: usize, const S: usize>(
             }
             x += LANES;
         }
+    }
+}
+
+/// The output loop in WebAssembly's vectors: two output rows at a time where the vertical
+/// stride is 1, so that each input row loaded serves both (`K + 1` rows of loads for `2 K` of
+/// taps), and whole groups of [`LANES`] stored as vectors.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn outputs<const K: usize, const SY: usize, const S: usize>(
+    buffer: &[f32],
+    row_len: usize,
+    phase_len: usize,
+    taps: &[[f32; K]; K],
+    bias: f32,
+    oh: usize,
+    ow: usize,
+    dst: &mut [MaybeUninit<f32>],
+) {
+    use core::arch::wasm32::{f32x4_splat, v128, v128_load, v128_store};
+    const _: () = assert!(LANES == 8);
+    // Every read below is within the rows under the filter: the furthest tap of the last group
+    // reads up to (S - 1) · phase_len + (K - 1) / S + ow + LANES - 1 < row_len (see `plane`).
+    assert!(((oh - 1) * SY + K) * row_len <= buffer.len());
+    assert!((S - 1) * phase_len + (K - 1) / S + ow.div_ceil(LANES) * LANES <= row_len);
+    assert!(dst.len() >= oh * ow);
+    let base = buffer.as_ptr();
+    let out = dst.as_mut_ptr() as *mut f32;
+    let store = |y: usize, x: usize, a0: v128, a1: v128| {
+        // SAFETY: y < oh, and the vectors are stored whole only where x + LANES <= ow;
+        // otherwise the lanes that fit are written one by one.
+        unsafe {
+            let at = out.add(y * ow + x);
+            if x + LANES <= ow {
+                v128_store(at as *mut v128, a0);
+                v128_store(at.add(4) as *mut v128, a1);
+            } else {
+                let mut acc = [0f32; LANES];
+                v128_store(acc.as_mut_ptr() as *mut v128, a0);
+                v128_store(acc.as_mut_ptr().add(4) as *mut v128, a1);
+                for (j, &v) in acc.iter().enumerate().take(ow - x) {
+                    *at.add(j) = v;
+                }
+            }
+        }
+    };
+    let mut y = 0;
+    while y < oh {
+        let two = SY == 1 && y + 1 < oh;
+        let top = y * SY;
+        let mut x = 0;
+        while x < ow {
+            let b = f32x4_splat(bias);
+            let (mut t0, mut t1, mut u0, mut u1) = (b, b, b, b);
+            for r in 0..K + 1 {
+                if r == K && !two {
+                    break;
+                }
+                for kx in 0..K {
+                    let at = (top + r) * row_len + (kx % S) * phase_len + kx / S + x;
+                    // SAFETY: within the rows under the filter (asserted above).
+                    let (v0, v1) = unsafe {
+                        let p = base.add(at) as *const v128;
+                        (v128_load(p), v128_load(p.add(1)))
+                    };
+                    if r < K {
+                        let tap = f32x4_splat(taps[r][kx]);
+                        t0 = madd(v0, tap, t0);
+                        t1 = madd(v1, tap, t1);
+                    }
+                    if two && r >= 1 {
+                        let tap = f32x4_splat(taps[r - 1][kx]);
+                        u0 = madd(v0, tap, u0);
+                        u1 = madd(v1, tap, u1);
+                    }
+                }
+            }
+            store(y, x, t0, t1);
+            if two {
+                store(y + 1, x, u0, u1);
+            }
+            x += LANES;
+        }
+        y += if two { 2 } else { 1 };
     }
 }
 
@@ -417,7 +506,7 @@ pub(super) fn madd(
 }
 
 /// `bias` plus the `K × K` taps for the LANES outputs from `x` on, the rows being the padded
-/// buffer's rows under the filter.
+/// buffer's rows under the filter (natively; WebAssembly has [`outputs`]).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
 fn accumulate<const K: usize, const S: usize>(
@@ -438,48 +527,6 @@ fn accumulate<const K: usize, const S: usize>(
                 acc[j] += run[j] * tap;
             }
         }
-    }
-    acc
-}
-
-/// The same with WebAssembly's 128-bit vectors, written out: LLVM leaves the portable version
-/// scalar for wasm32 (1.6 multiply-adds per ns in Node against 3–5 with these).
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline(always)]
-fn accumulate<const K: usize, const S: usize>(
-    rows: &[&[f32]; K],
-    taps: &[[f32; K]; K],
-    x: usize,
-    phase_len: usize,
-    bias: f32,
-) -> [f32; LANES] {
-    use core::arch::wasm32::{f32x4_splat, v128, v128_load, v128_store};
-    const _: () = assert!(LANES == 8);
-    let mut a0 = f32x4_splat(bias);
-    let mut a1 = a0;
-    // The furthest tap reads up to (K - 1) % S * phase_len + (K - 1) / S + x + LANES: checked
-    // once here, not per tap.
-    let last = ((K - 1) % S).max(S - 1) * phase_len + (K - 1) / S + x + LANES;
-    for (ky, row) in rows.iter().enumerate() {
-        assert!(last <= row.len());
-        let base = row.as_ptr();
-        for kx in 0..K {
-            let at = (kx % S) * phase_len + kx / S + x;
-            let tap = f32x4_splat(taps[ky][kx]);
-            // SAFETY: at + LANES <= last <= row.len(): two unaligned 16-byte loads in the row.
-            unsafe {
-                let p = base.add(at) as *const v128;
-                a0 = madd(v128_load(p), tap, a0);
-                a1 = madd(v128_load(p.add(1)), tap, a1);
-            }
-        }
-    }
-    let mut acc = [0f32; LANES];
-    // SAFETY: `acc` holds 8 floats.
-    unsafe {
-        let p = acc.as_mut_ptr() as *mut v128;
-        v128_store(p, a0);
-        v128_store(p.add(1), a1);
     }
     acc
 }

@@ -18,6 +18,7 @@
 //! runs a model as rten loads it, for tests to compare).
 
 pub mod depthwise;
+pub mod head;
 pub mod onnx_wire;
 pub mod pointwise;
 
@@ -28,6 +29,7 @@ use rten_tensor::prelude::*;
 use rten_tensor::Tensor;
 
 use depthwise::{DepthwiseConv, Elementwise};
+use head::Head;
 use pointwise::PointwiseConv;
 
 /// Whether [`Network::load`] runs pointwise convolutions on [`pointwise`] too: in WebAssembly,
@@ -71,6 +73,7 @@ impl Step {
                 let kind = match conv {
                     Conv::Depthwise(_) => "depthwise",
                     Conv::Pointwise(_) => "pointwise",
+                    Conv::Head(_) => "head",
                 };
                 format!("{kind} -> {}", shape(output))
             }
@@ -82,6 +85,9 @@ impl Step {
 enum Conv {
     Depthwise(DepthwiseConv),
     Pointwise(PointwiseConv),
+    /// Not a convolution: the recogniser's output layer ([`head`]), which reads and writes one
+    /// value as the convolutions do.
+    Head(Head),
 }
 
 impl Conv {
@@ -90,6 +96,22 @@ impl Conv {
         let (what, channels) = match self {
             Conv::Depthwise(c) => ("depthwise", c.channels),
             Conv::Pointwise(c) => ("pointwise", c.in_channels),
+            Conv::Head(head) => {
+                let view = value
+                    .as_tensor_view::<f32>()
+                    .ok_or("output layer: the input is not a float tensor")?;
+                let &[n, t, k] = view.shape() else {
+                    return Err(format!("output layer: input of shape {:?}", view.shape()));
+                };
+                if k != head.inputs {
+                    return Err(format!(
+                        "output layer: {k} features given to weights for {}",
+                        head.inputs
+                    ));
+                }
+                head.run_into(view.to_contiguous().data(), n * t, &mut out)?;
+                return Ok(Tensor::from_data(&[n, t, head.outputs], out).into());
+            }
         };
         let view = value
             .as_tensor_view::<f32>()
@@ -117,6 +139,7 @@ impl Conv {
                 conv.run_into(data, n, h * w, &mut out)?;
                 Ok(Tensor::from_data(&[n, conv.out_channels, h, w], out).into())
             }
+            Conv::Head(_) => unreachable!("computed above"),
         }
     }
 }
@@ -223,6 +246,63 @@ fn as_pointwise(
         return None;
     }
     PointwiseConv::new(out_channels, in_channels, &weight.data, bias)
+}
+
+/// The output layer that starts at node `i`, if it is one [`head`] computes: a `MatMul` by a
+/// constant `K × C` matrix whose result only an `Add` of a constant of `C` values reads, and
+/// that only a `Softmax` over the last axis (of three), with `Identity` nodes between. Returns
+/// its nodes, the layer, the value read and the value written.
+fn as_head(wiring: &Wiring, i: usize) -> Option<(Vec<usize>, Head, String, String)> {
+    let node = wiring.node(i);
+    if node.op_type != "MatMul" || !node.domain.is_empty() || node.inputs.len() != 2 {
+        return None;
+    }
+    let weights = wiring.initializers.get(node.inputs[1].as_str())?.floats()?;
+    let &[k, c] = &weights.dims[..] else {
+        return None;
+    };
+    let mut nodes = vec![i];
+    // The one node after `value`, past any Identity.
+    let next = |value: &str, nodes: &mut Vec<usize>| -> Option<usize> {
+        let mut value = value.to_string();
+        loop {
+            let &[j] = wiring.readers(&value) else {
+                return None;
+            };
+            if wiring.outputs.contains(value.as_str()) {
+                return None;
+            }
+            let n = wiring.node(j);
+            if n.op_type != "Identity" {
+                return Some(j);
+            }
+            nodes.push(j);
+            value = n.outputs.first()?.clone();
+        }
+    };
+    let add = next(&node.outputs[0], &mut nodes)?;
+    let add_node = wiring.node(add);
+    let (_, bias) = (add_node.op_type == "Add")
+        .then(|| wiring.value_and_constant(add_node))
+        .flatten()?;
+    if bias.data.len() != c || bias.dims.iter().product::<usize>() != c {
+        return None;
+    }
+    nodes.push(add);
+    let softmax = next(&add_node.outputs[0], &mut nodes)?;
+    let softmax_node = wiring.node(softmax);
+    let axis = softmax_node.ints("axis").unwrap_or(&[-1]);
+    if softmax_node.op_type != "Softmax" || !(axis == [-1] || axis == [2]) {
+        return None;
+    }
+    nodes.push(softmax);
+    let head = Head::new(k, c, weights.data, bias.data)?;
+    Some((
+        nodes,
+        head,
+        node.inputs[0].clone(),
+        softmax_node.outputs[0].clone(),
+    ))
 }
 
 /// The graph around the nodes: who reads each value, who writes it, which values the caller
@@ -546,6 +626,8 @@ impl Network {
             Depthwise(Vec<usize>, DepthwiseConv, String, String),
             /// A pointwise convolution's node, the convolution, the values read and written.
             Pointwise(Vec<usize>, PointwiseConv, String, String),
+            /// The output layer's nodes, the layer, the values read and written.
+            Head(Vec<usize>, Head, String, String),
         }
         // Each depthwise convolution with the elementwise layers before and after it that
         // nothing else reads (see `Elementwise`): one step. A layer between two convolutions
@@ -576,6 +658,8 @@ impl Network {
         // Pointwise convolutions alone (their layers after stay where they are: most go into
         // the next depthwise step's input).
         let mut pointwise_at: HashMap<usize, PointwiseConv> = HashMap::new();
+        // The output layer on the pointwise kernel too (see `head`), where that kernel is used.
+        let mut head_at: HashMap<usize, (Vec<usize>, Head, String, String)> = HashMap::new();
         if pointwise {
             for (i, node) in graph.nodes.iter().enumerate() {
                 if taken.contains(&i) {
@@ -583,6 +667,11 @@ impl Network {
                 }
                 if let Some(conv) = as_pointwise(node, &initializers) {
                     pointwise_at.insert(i, conv);
+                } else if let Some(head) = as_head(&wiring, i) {
+                    if head.0.iter().all(|n| !taken.contains(n)) {
+                        taken.extend(head.0.iter().copied());
+                        head_at.insert(i, head);
+                    }
                 }
             }
         }
@@ -607,6 +696,11 @@ impl Network {
                     node.inputs[0].clone(),
                     node.outputs[0].clone(),
                 ));
+            } else if let Some((nodes, head, input, output)) = head_at.remove(&i) {
+                if !piece.is_empty() {
+                    plan.push(Plan::Piece(std::mem::take(&mut piece)));
+                }
+                plan.push(Plan::Head(nodes, head, input, output));
             } else if !taken.contains(&i) {
                 piece.push(i);
             }
@@ -619,7 +713,10 @@ impl Network {
         }
         let nodes_of = |p: &Plan| -> Vec<usize> {
             match p {
-                Plan::Piece(n) | Plan::Depthwise(n, ..) | Plan::Pointwise(n, ..) => n.clone(),
+                Plan::Piece(n)
+                | Plan::Depthwise(n, ..)
+                | Plan::Pointwise(n, ..)
+                | Plan::Head(n, ..) => n.clone(),
             }
         };
         // What each step reads from earlier steps (or the caller), and what it produces.
@@ -686,6 +783,11 @@ impl Network {
                     input,
                     output,
                     conv: Conv::Pointwise(conv),
+                },
+                Plan::Head(_, head, input, output) => Step::Conv {
+                    input,
+                    output,
+                    conv: Conv::Head(head),
                 },
                 Plan::Piece(_) => {
                     let used: HashSet<&str> = nodes
@@ -765,6 +867,23 @@ impl Network {
                     s,
                     Step::Conv {
                         conv: Conv::Pointwise(_),
+                        ..
+                    }
+                )
+            })
+            .count()
+    }
+
+    /// Output layers computed by [`head`] (one in the recogniser where pointwise convolutions
+    /// run on our kernel).
+    pub fn head_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s,
+                    Step::Conv {
+                        conv: Conv::Head(_),
                         ..
                     }
                 )

@@ -101,22 +101,71 @@ impl PointwiseConv {
                     block[ci * COLS..ci * COLS + width].copy_from_slice(row);
                     block[ci * COLS + width..(ci + 1) * COLS].fill(0.0);
                 }
-                for tile in 0..self.out_channels.div_ceil(ROWS) {
-                    let weights = &self.packed[tile * k * ROWS..(tile + 1) * k * ROWS];
-                    let co = tile * ROWS;
-                    let mut bias = [0f32; ROWS];
-                    let rows = ROWS.min(self.out_channels - co);
-                    bias[..rows].copy_from_slice(&self.bias[co..co + rows]);
-                    let acc = tile_product(weights, &block, k, &bias);
-                    for (r, values) in acc.iter().enumerate().take(rows) {
-                        let start = (co + r) * pixels + p0;
-                        y[start..start + width].copy_from_slice(&values[..width]);
-                    }
-                }
+                self.block_product(&block, y, pixels, p0, width);
                 p0 += width;
             }
         }
         Ok(())
+    }
+
+    /// As [`PointwiseConv::run_into`] for one image whose input is already laid out in blocks
+    /// ([`PointwiseConv::blocks`]): for a constant input read many times (the output layer's
+    /// matrix, [`super::head`]), which is then read in order instead of gathered from
+    /// `in_channels` rows for every block.
+    pub fn run_blocked(
+        &self,
+        blocks: &[f32],
+        pixels: usize,
+        out: &mut Vec<f32>,
+    ) -> Result<(), String> {
+        let k = self.in_channels;
+        if blocks.len() != pixels.div_ceil(COLS) * k * COLS {
+            return Err(format!(
+                "pointwise convolution: {} floats given for {} blocks of {k} × {COLS}",
+                blocks.len(),
+                pixels.div_ceil(COLS)
+            ));
+        }
+        out.clear();
+        out.resize(self.out_channels * pixels, 0.0);
+        for (b, block) in blocks.chunks_exact(k * COLS).enumerate() {
+            let p0 = b * COLS;
+            self.block_product(block, out, pixels, p0, COLS.min(pixels - p0));
+        }
+        Ok(())
+    }
+
+    /// `input` (`channels × pixels`, row-major) in the layout [`PointwiseConv::run_blocked`]
+    /// reads: for each block of [`COLS`] pixels, each channel's `COLS` values (the last block
+    /// padded with zeros).
+    pub fn blocks(input: &[f32], channels: usize, pixels: usize) -> Vec<f32> {
+        let mut blocks = vec![0f32; pixels.div_ceil(COLS) * channels * COLS];
+        for (b, block) in blocks.chunks_exact_mut(channels * COLS).enumerate() {
+            let (p0, width) = (b * COLS, COLS.min(pixels - b * COLS));
+            for ci in 0..channels {
+                block[ci * COLS..ci * COLS + width]
+                    .copy_from_slice(&input[ci * pixels + p0..][..width]);
+            }
+        }
+        blocks
+    }
+
+    /// Every output channel for the `width` pixels from `p0` whose input `block` holds
+    /// (`in_channels × COLS`), into `y` (`out_channels × pixels`).
+    fn block_product(&self, block: &[f32], y: &mut [f32], pixels: usize, p0: usize, width: usize) {
+        let k = self.in_channels;
+        for tile in 0..self.out_channels.div_ceil(ROWS) {
+            let weights = &self.packed[tile * k * ROWS..(tile + 1) * k * ROWS];
+            let co = tile * ROWS;
+            let mut bias = [0f32; ROWS];
+            let rows = ROWS.min(self.out_channels - co);
+            bias[..rows].copy_from_slice(&self.bias[co..co + rows]);
+            let acc = tile_product(weights, block, k, &bias);
+            for (r, values) in acc.iter().enumerate().take(rows) {
+                let start = (co + r) * pixels + p0;
+                y[start..start + width].copy_from_slice(&values[..width]);
+            }
+        }
     }
 }
 
@@ -247,6 +296,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn input_laid_out_in_blocks_gives_the_same_product() {
+        for (cout, cin, p) in [(5, 7, 13), (4, 120, 16), (9, 3, 1)] {
+            let (w, x) = (values(cout * cin, 6), values(cin * p, 7));
+            let conv = PointwiseConv::new(cout, cin, &w, None).unwrap();
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            conv.run_into(&x, 1, p, &mut a).unwrap();
+            conv.run_blocked(&PointwiseConv::blocks(&x, cin, p), p, &mut b)
+                .unwrap();
+            assert_eq!(a, b, "{cout}x{cin}x{p}");
+        }
+        let conv = PointwiseConv::new(2, 3, &[1.0; 6], None).unwrap();
+        assert!(conv.run_blocked(&[0.0; 23], 8, &mut Vec::new()).is_err());
     }
 
     #[test]
