@@ -91,6 +91,25 @@ describe('videos in headless Chromium', { timeout: 900_000 }, () => {
     await page.waitForTimeout(500);
     assert.ok(await page.$$eval('#video-marks polygon', (ps) => ps.length) > 100, 'the frame on screen shows its findings');
     await page.screenshot({ path: path.join(OUT, 'page-video.png') });
+    // A box drawn with the mouse on the paused frame, held for 1 s: listed, and filled in those
+    // 30 frames of the export only (a white part of the screen below the table).
+    await page.selectOption('#video-hold', '1');
+    await page.click('#video-draw');
+    const layer = await page.locator('#video-boxes').boundingBox();
+    const k = layer.width / 1280;
+    await page.mouse.move(layer.x + 1100 * k, layer.y + 560 * k);
+    await page.mouse.down();
+    await page.mouse.move(layer.x + 1175 * k, layer.y + 620 * k, { steps: 4 });
+    await page.mouse.move(layer.x + 1250 * k, layer.y + 680 * k, { steps: 4 });
+    await page.mouse.up();
+    await page.click('#video-draw');
+    const { manual } = await page.evaluate(() => window.kuronuriPage.video());
+    assert.equal(manual.length, 1, 'one box held');
+    const held = manual[0];
+    assert.equal(held.to - held.from + 1, 30, `held ${held.from}-${held.to}`);
+    assert.ok(Math.abs(held.from - 192) <= 3, `drawn on frame ${held.from}`);
+    assert.ok(Math.abs(held.box.x - 1100) < 8 && Math.abs(held.box.w - 150) < 8, JSON.stringify(held.box));
+    assert.equal(await page.$$eval('#manual-list .finding', (xs) => xs.length), 1, 'the held box is listed');
     // Save: the export downloads as MP4.
     const download = page.waitForEvent('download', { timeout: 300_000 });
     await page.click('#video-save');
@@ -114,6 +133,14 @@ describe('videos in headless Chromium', { timeout: 900_000 }, () => {
     const inner = [q[0][0] + 2, q[0][1] + 4, q[2][0] - 2, q[2][1] - 4];
     assert.ok(meanLuma(file, 200, inner) < 40, 'the name is filled in the export');
     assert.ok(meanLuma(shared('eval/dev/dev_demo.mp4'), 200, inner) > 120, 'the original shows it');
+    const area = [held.box.x + 2, held.box.y + 2, held.box.x + held.box.w - 2, held.box.y + held.box.h - 2];
+    for (const n of [held.from, held.to]) {
+      assert.ok(meanLuma(shared('eval/dev/dev_demo.mp4'), n, area) > 200, `the original is white there in frame ${n}`);
+      assert.ok(meanLuma(file, n, area) < 40, `the held box is filled in frame ${n}`);
+    }
+    for (const n of [held.from - 5, held.to + 5]) {
+      assert.ok(meanLuma(file, n, area) > 200, `the held box is not filled in frame ${n}, outside its span`);
+    }
     const origin = new URL(env.server.url).origin;
     assert.ok(requests.every((u) => u.startsWith('blob:') || u.startsWith('data:') || new URL(u).origin === origin), 'same origin only');
     await page.close();

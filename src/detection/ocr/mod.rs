@@ -79,6 +79,12 @@ pub struct Timings {
     /// CTC decoding, character quads and corrections.
     pub recognize_post_ms: f64,
     pub total_ms: f64,
+    /// Lines recognised, and of those read a second time from the image a little smaller
+    /// (the model gave the blank over ink as wide as a character, see `recognize::dropped`).
+    #[serde(default)]
+    pub recognized_lines: usize,
+    #[serde(default)]
+    pub read_again_lines: usize,
 }
 
 /// File names of the models as `build.sh` places them (in `www/models/`).

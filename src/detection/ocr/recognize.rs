@@ -612,6 +612,7 @@ pub fn read_lines(
         strips
     };
     let total = quads.len();
+    timings.recognized_lines += total;
     let mut lines: Vec<Option<TextLine>> = (0..total).map(|_| None).collect();
     // Lines where the model gave the blank over ink as wide as a character: their index, the
     // stretches, the reading and where it lies on the strip.
@@ -664,6 +665,7 @@ pub fn read_lines(
     }
     // Those lines are read again from the image a little smaller (softer strokes), and what
     // that reading finds in the stretches is put in.
+    timings.read_again_lines += gappy.len();
     if !gappy.is_empty() {
         let postal_mark = alphabet.iter().position(|s| s == "〒");
         let (w, h) = (
