@@ -1,11 +1,12 @@
 //! `cargo bench --bench masking` (run by `./build.sh bench`): milliseconds per frame for each
 //! mask style on 1920×1080 and 3840×2160 frames with regions covering 15% of the frame, and
 //! each as a multiple of a plain copy of the whole frame measured in the same run.
+//! Then the video scan's per-frame comparison (`benchmark::MotionScene`) at 720p, 1080p and 4K.
 //! The WebAssembly figures come from `tests/browser/bench.mjs`, which runs the same scene.
 
 use std::time::{Duration, Instant};
 
-use kuronuri::benchmark::{Scene, STYLES};
+use kuronuri::benchmark::{MotionScene, Scene, STYLES};
 
 /// Median milliseconds of `f` over repeated runs lasting at least `budget`.
 fn median_ms(mut f: impl FnMut(), budget: Duration) -> f64 {
@@ -50,4 +51,16 @@ fn main() {
         println!("{row}");
     }
     println!("goal (in WebAssembly): fill <= 0.3x, mosaic <= 1x, blur <= 2x the frame copy");
+    // The video scan's work on every decoded frame (compared with the one before and with the
+    // last frame read), which runs beside the OCR on the same cores.
+    for (w, h) in [(1280, 720), (1920, 1080), (3840, 2160)] {
+        let mut scene = MotionScene::new(w, h);
+        let ms = median_ms(
+            || {
+                std::hint::black_box(scene.push());
+            },
+            budget,
+        );
+        println!("video frame compared, native, {w}x{h}: {ms:.3} ms");
+    }
 }

@@ -186,3 +186,53 @@ impl KernelScene {
         }
     }
 }
+
+/// The video scan's per-frame work (`video::VideoScan::push_luma`: the comparison with the
+/// frame before and with the last frame read, block by block at full resolution), on a
+/// text-like luma page, for the native bench (`benches/masking.rs`) and `bench.mjs masking`.
+/// Frames alternate between two copies of the page that differ by ±2 levels of noise, as a
+/// still screen does in a lossy video; every frame is compared whole, and no frame is new.
+pub struct MotionScene {
+    scan: crate::video::VideoScan,
+    frames: [Vec<u8>; 2],
+    next: usize,
+}
+
+impl MotionScene {
+    pub fn new(width: u32, height: u32) -> MotionScene {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rand = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let page: Vec<u8> = (0..width as usize * height as usize)
+            .map(|_| if rand() % 5 == 0 { 30 } else { 235 })
+            .collect();
+        let noisy: Vec<u8> = page
+            .iter()
+            .map(|&v| match rand() % 3 {
+                0 => v - 2,
+                1 => v + 2,
+                _ => v,
+            })
+            .collect();
+        let mut scan =
+            crate::video::VideoScan::new(width, height, 30.0).expect("the bench frame has a size");
+        // The first frame is read (a key), so later frames are compared with it too.
+        scan.push_luma(page.clone()).expect("the bench frame fits");
+        MotionScene {
+            scan,
+            frames: [page, noisy],
+            next: 1,
+        }
+    }
+
+    /// Pushes the next frame; true when the scan would read it (never, for this still page).
+    pub fn push(&mut self) -> bool {
+        let frame = self.frames[self.next].clone();
+        self.next ^= 1;
+        self.scan.push_luma(frame).expect("the bench frame fits")
+    }
+}

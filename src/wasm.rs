@@ -207,6 +207,26 @@ impl BenchScene {
     }
 }
 
+/// The video scan's per-frame comparison, for the masking bench (see
+/// `benchmark::MotionScene`).
+#[wasm_bindgen]
+pub struct MotionBench(crate::benchmark::MotionScene);
+
+#[wasm_bindgen]
+impl MotionBench {
+    #[wasm_bindgen(constructor)]
+    pub fn new(width: u32, height: u32) -> MotionBench {
+        MotionBench(crate::benchmark::MotionScene::new(width, height))
+    }
+
+    /// Pushes `times` frames.
+    pub fn push(&mut self, times: u32) {
+        for _ in 0..times {
+            self.0.push();
+        }
+    }
+}
+
 /// A network kernel at the recogniser's shapes, for the kernel bench (see
 /// `benchmark::KernelScene`).
 #[wasm_bindgen]
@@ -603,10 +623,18 @@ impl VideoScanner {
 
     /// The next frame as its luma plane (the Y plane of an I420 or NV12 frame, rows `stride`
     /// bytes apart); true when this frame should be read.
-    pub fn push_luma(&mut self, plane: &[u8], stride: usize) -> Result<bool, JsValue> {
+    pub fn push_luma(&mut self, plane: Vec<u8>, stride: usize) -> Result<bool, JsValue> {
         let s = &mut self.0;
-        let luma =
-            crate::video::luma_plane(plane, stride, s.width, s.height, false).map_err(to_js)?;
+        let (w, h) = (s.width as usize, s.height as usize);
+        // The glue already copied the plane into this module's memory: when its rows are
+        // packed, that copy is the frame (the page passes the luma rows only).
+        let luma = if stride == w && plane.len() >= w * h {
+            let mut plane = plane;
+            plane.truncate(w * h);
+            plane
+        } else {
+            crate::video::luma_plane(&plane, stride, s.width, s.height, false).map_err(to_js)?
+        };
         s.push_luma(luma).map_err(to_js)
     }
 

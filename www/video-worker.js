@@ -85,7 +85,9 @@ async function push(sample, holder) {
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) luma[y * w + x] = v[y * (stride / 2) + x] >> 2;
       return scan.scanner.push_luma(luma.subarray(0, w * h), w);
     }
-    return scan.scanner.push_luma(bytes.subarray(offset), stride);
+    // Only the luma rows go to the core (the chroma planes follow them in the buffer).
+    const rows = stride * (sample.codedHeight - 1) + sample.codedWidth;
+    return scan.scanner.push_luma(bytes.subarray(offset, offset + rows), stride);
   }
   const rgba = await rgbaOf(sample, holder);
   return scan.scanner.push_rgba(rgba, sample.codedWidth * 4);

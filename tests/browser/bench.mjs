@@ -43,7 +43,14 @@ try {
       scene.free();
       out.push(row);
     }
-    return { rows: out, isolated: self.crossOriginIsolated, agent: navigator.userAgent };
+    // The video scan's comparison of each decoded frame with the one before and the last read.
+    const motion = [];
+    for (const [w, h] of [[1280, 720], [1920, 1080], [3840, 2160]]) {
+      const scene = new wasm.MotionBench(w, h);
+      motion.push({ frame: `${w}x${h}`, ms: median(() => scene.push(1)) });
+      scene.free();
+    }
+    return { rows: out, motion, isolated: self.crossOriginIsolated, agent: navigator.userAgent };
   });
   const pad = (s, n) => String(s).padStart(n);
   console.log(`masking, WebAssembly (simd128) in headless Chromium (${rows.agent.match(/Chrome\/[\d.]+/)?.[0]}), median ms per frame; ratio = style / whole-frame copy`);
@@ -53,6 +60,7 @@ try {
     console.log(`${r.frame.padEnd(11)} ${pad((r.covered * 100).toFixed(1) + '%', 7)} ${pad(r.copy.toFixed(3), 9)} ${cell('fill')} ${cell('mosaic')} ${cell('blur')}`);
   }
   console.log('goal (in WebAssembly): fill <= 0.3x, mosaic <= 1x, blur <= 2x the frame copy');
+  console.log(`video frame compared (with the one before and the last read), WebAssembly: ${rows.motion.map((m) => `${m.frame} ${m.ms.toFixed(3)} ms`).join(', ')}`);
   }
   // The network kernels alone at the recogniser's shapes (src/benchmark.rs KernelScene), in
   // both builds of the core: multiply-adds per nanosecond, median of a few runs after the
