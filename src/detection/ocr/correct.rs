@@ -102,43 +102,60 @@ pub fn correct(chars: &mut Vec<OcrChar>) {
 
 /// A short era date (S58.10.7, H5/2/4) whose era letter the recogniser read in lower case
 /// (s58.10.7, seen on photographed sheets) gets its capital back: a lone m, t, s, h or r
-/// before 1–2 digits, a separator, 1–2 digits, a separator and 1–2 digits.
+/// before 1–2 digits, a separator, 1–2 digits, a separator and 1–2 digits. A Shōwa date
+/// whose S was read as 5 (535.4.17 for S35.4.17 on a photographed HR table) gets its S back
+/// where the rest is a Shōwa date (year 1–64, month 1–12, day 1–31) and the separators are
+/// dots or slashes: no calendar writes a year 500–564 that way.
 fn capitalise_era_letters(chars: &mut [OcrChar]) {
     let text: Vec<Option<char>> = (0..chars.len()).map(|i| single(chars, i)).collect();
-    let digits_at = |mut i: usize| {
-        let start = i;
-        while i < text.len() && i - start < 2 && text[i].is_some_and(|c| c.is_ascii_digit()) {
+    // The number of 1–2 digits at `i`, and where it ends.
+    let number_at = |mut i: usize| {
+        let (start, mut value) = (i, 0u32);
+        while i < text.len() && i - start < 2 {
+            let Some(d) = text[i].and_then(|c| c.to_digit(10)) else {
+                break;
+            };
+            value = value * 10 + d;
             i += 1;
         }
-        (i > start).then_some(i)
+        (i > start).then_some((value, i))
     };
-    let separator_at = |i: usize| {
+    let separator_at = |i: usize, separators: &str| {
         text.get(i)
             .copied()
             .flatten()
-            .is_some_and(|c| "./-".contains(c))
+            .is_some_and(|c| separators.contains(c))
+    };
+    // (year, month, day) of a date at `i` written with these separators, ending there.
+    let date_at = |i: usize, separators: &str| {
+        let (year, j) = number_at(i)?;
+        let (month, j) = number_at(j + 1).filter(|_| separator_at(j, separators))?;
+        let (day, j) = number_at(j + 1).filter(|_| separator_at(j, separators))?;
+        let ends = !text
+            .get(j)
+            .copied()
+            .flatten()
+            .is_some_and(|c| c.is_ascii_digit());
+        ends.then_some((year, month, day))
     };
     for i in 0..chars.len() {
-        let Some(c) = text[i].filter(|c| "mtshr".contains(*c)) else {
+        let Some(c) = text[i].filter(|c| "mtshr5".contains(*c)) else {
             continue;
         };
         if i > 0 && text[i - 1].is_some_and(|p| p.is_alphanumeric()) {
             continue;
         }
-        let date = digits_at(i + 1)
-            .filter(|&j| separator_at(j))
-            .and_then(|j| digits_at(j + 1))
-            .filter(|&j| separator_at(j))
-            .and_then(|j| digits_at(j + 1))
-            .is_some_and(|j| {
-                !text
-                    .get(j)
-                    .copied()
-                    .flatten()
-                    .is_some_and(|c| c.is_ascii_digit())
-            });
-        if date {
-            chars[i].text = c.to_ascii_uppercase().to_string();
+        let era = if c == '5' {
+            date_at(i + 1, "./")
+                .filter(|&(y, m, d)| {
+                    (1..=64).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+                })
+                .map(|_| 'S')
+        } else {
+            date_at(i + 1, "./-").map(|_| c.to_ascii_uppercase())
+        };
+        if let Some(era) = era {
+            chars[i].text = era.to_string();
         }
     }
 }
@@ -338,6 +355,17 @@ mod tests {
         assert_eq!(fixed("生年月日 h5/2/4"), "生年月日 H5/2/4");
         assert_eq!(fixed("ms58.10.7"), "ms58.10.7", "inside a word");
         assert_eq!(fixed("s58.10"), "s58.10", "not a whole date");
+        assert_eq!(fixed("535.4.17"), "S35.4.17");
+        assert_eq!(fixed("生年月日 546/4/21"), "生年月日 S46/4/21");
+        assert_eq!(fixed("565.4.17"), "565.4.17", "no Shōwa year 65");
+        assert_eq!(fixed("535.13.17"), "535.13.17", "no month 13");
+        assert_eq!(
+            fixed("535-4-17"),
+            "535-4-17",
+            "dashes: a number, not a date"
+        );
+        assert_eq!(fixed("1535.4.17"), "1535.4.17", "inside a number");
+        assert_eq!(fixed("535.4.170"), "535.4.170", "not a whole date");
         assert_eq!(fixed("清水阳菜 爱知"), "清水陽菜 愛知");
         assert_eq!(fixed("東京都"), "東京都", "Japanese forms stay");
         assert_eq!(fixed("成城5丁日8番16号"), "成城5丁目8番16号");
