@@ -79,6 +79,25 @@ function titleOf(category) {
   return c ? (language() === 'ja' ? c.ja : c.en) : category;
 }
 
+/** The original pixels under `quad` (its bounding box), at most 40 px high and 96 px wide. */
+function pictureOf(quad) {
+  const src = ui.original;
+  const xs = quad.map((p) => p[0]);
+  const ys = quad.map((p) => p[1]);
+  const x0 = Math.max(0, Math.floor(Math.min(...xs)));
+  const y0 = Math.max(0, Math.floor(Math.min(...ys)));
+  const x1 = Math.min(src.width, Math.ceil(Math.max(...xs)));
+  const y1 = Math.min(src.height, Math.ceil(Math.max(...ys)));
+  if (x1 <= x0 || y1 <= y0) return null;
+  const scale = Math.min(40 / (y1 - y0), 96 / (x1 - x0));
+  const canvas = document.createElement('canvas');
+  canvas.className = 'picture';
+  canvas.width = Math.max(1, Math.round((x1 - x0) * scale));
+  canvas.height = Math.max(1, Math.round((y1 - y0) * scale));
+  canvas.getContext('2d').drawImage(src, x0, y0, x1 - x0, y1 - y0, 0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
 /** Draws the outlines over the image and the grouped list beside it. */
 function showFindings() {
   const marks = [];
@@ -114,6 +133,7 @@ function showFindings() {
         on: f.on,
         onChange: (on) => setFindings([f], on),
         text: f.text || '—',
+        picture: f.text ? null : pictureOf(f.quad),
         reason: `${reasonText(f.reason)} (${Math.round(f.score * 100)}%)`,
       });
       row.dataset.id = String(f.id);

@@ -46,7 +46,7 @@ export function groupedList(items, { order, isOn, setOn, colourOf, titleOf, row 
 }
 
 /** A row's check box, text and reason (the parts both lists have). */
-export function itemRow({ className, on, onChange, text, reason }) {
+export function itemRow({ className, on, onChange, text, picture, reason }) {
   const row = document.createElement('label');
   row.className = className;
   const box = document.createElement('input');
@@ -55,7 +55,10 @@ export function itemRow({ className, on, onChange, text, reason }) {
   box.addEventListener('change', () => onChange(box.checked));
   const span = document.createElement('span');
   span.className = 'text';
-  span.textContent = text;
+  // A finding without text (a face, a QR code, a seal) shows its own pixels instead, so the
+  // person can tell which one the row is.
+  if (picture) span.append(picture);
+  else span.textContent = text;
   const why = document.createElement('span');
   why.className = 'reason';
   why.textContent = reason;

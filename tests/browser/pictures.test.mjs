@@ -40,6 +40,26 @@ describe('pictures in headless Chromium', { timeout: 300_000 }, () => {
     assert.ok(headings.some((h) => /^(顔|Face) \(\d+\)/.test(h)), headings.join(' | '));
     const reasons = await page.$$eval('#finding-list .reason', (rs) => rs.map((r) => r.textContent));
     assert.ok(reasons.some((r) => /顔（検出スコア|face \(detector score/.test(r)), reasons.join(' | '));
+    // A face has no text: its row shows the face itself (the original's pixels, not a blank).
+    const pictures = await page.$$eval('#finding-list .group', (groups) =>
+      groups
+        .filter((g) => /^(顔|Face) \(/.test(g.querySelector(':scope > label')?.textContent ?? ''))
+        .flatMap((g) => [...g.querySelectorAll('.finding')])
+        .map((row) => row.querySelector('canvas.picture'))
+        .map((c) => {
+          if (!c) return { h: 0, spread: 0 };
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let lo = 255;
+          let hi = 0;
+          for (let i = 1; i < d.length; i += 4) {
+            lo = Math.min(lo, d[i]);
+            hi = Math.max(hi, d[i]);
+          }
+          return { h: c.height, spread: hi - lo };
+        }),
+    );
+    assert.equal(pictures.length, faces.length, 'a picture in every face row');
+    assert.ok(pictures.every((p) => p.h > 0 && p.h <= 40 && p.spread > 20), JSON.stringify(pictures.slice(0, 5)));
     await page.screenshot({ path: path.join(OUT, 'page-faces.png') });
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
