@@ -23,13 +23,19 @@ pub const ROWS: usize = 4;
 /// Pixels computed together.
 pub const COLS: usize = 8;
 
-/// A 1×1 convolution's weights, ready for [`PointwiseConv::run_into`].
+/// A 1×1 convolution's weights, ready for [`PointwiseConv::run_into`]; or a 3×3 one (stride 1,
+/// one pixel of zero padding on every side), computed as the product of the same kernel with,
+/// for each block of pixels, the nine neighbours of each input channel gathered as nine input
+/// rows ([`PointwiseConv::new_3x3`]).
 #[derive(Clone, Debug)]
 pub struct PointwiseConv {
     pub in_channels: usize,
     pub out_channels: usize,
+    /// 1 or 3.
+    pub kernel: usize,
     /// Tiles of `ROWS` output channels (the last padded with zero weights): for each input
-    /// channel, the tile's `ROWS` weights.
+    /// row of the product (an input channel, or a channel's tap of a 3×3 filter), the tile's
+    /// `ROWS` weights.
     packed: Vec<f32>,
     /// One per output channel (zeros when the layer has none).
     bias: Vec<f32>,
@@ -43,27 +49,116 @@ impl PointwiseConv {
         weights: &[f32],
         bias: Option<Vec<f32>>,
     ) -> Option<PointwiseConv> {
+        Self::with_kernel(out_channels, in_channels, 1, weights, bias)
+    }
+
+    /// A 3×3 convolution, stride 1, padded by one pixel of zeros on each side; `weights`:
+    /// ONNX's `[out, in, 3, 3]`, row-major.
+    pub fn new_3x3(
+        out_channels: usize,
+        in_channels: usize,
+        weights: &[f32],
+        bias: Option<Vec<f32>>,
+    ) -> Option<PointwiseConv> {
+        Self::with_kernel(out_channels, in_channels, 3, weights, bias)
+    }
+
+    fn with_kernel(
+        out_channels: usize,
+        in_channels: usize,
+        kernel: usize,
+        weights: &[f32],
+        bias: Option<Vec<f32>>,
+    ) -> Option<PointwiseConv> {
+        let k = in_channels * kernel * kernel;
         if out_channels == 0
             || in_channels == 0
-            || weights.len() != out_channels * in_channels
+            || weights.len() != out_channels * k
             || bias.as_ref().is_some_and(|b| b.len() != out_channels)
         {
             return None;
         }
         let tiles = out_channels.div_ceil(ROWS);
-        let mut packed = vec![0f32; tiles * in_channels * ROWS];
+        let mut packed = vec![0f32; tiles * k * ROWS];
         for co in 0..out_channels {
             let (tile, r) = (co / ROWS, co % ROWS);
-            for ci in 0..in_channels {
-                packed[(tile * in_channels + ci) * ROWS + r] = weights[co * in_channels + ci];
+            for ci in 0..k {
+                packed[(tile * k + ci) * ROWS + r] = weights[co * k + ci];
             }
         }
         Some(PointwiseConv {
             in_channels,
             out_channels,
+            kernel,
             packed,
             bias: bias.unwrap_or_else(|| vec![0.0; out_channels]),
         })
+    }
+
+    /// Rows of the product: input channels × filter taps.
+    fn k(&self) -> usize {
+        self.in_channels * self.kernel * self.kernel
+    }
+
+    /// The convolution of `input` (`batch × in_channels × height × width`, contiguous) into
+    /// `out` (cleared and filled with `batch × out_channels × height × width`).
+    pub fn run_image_into(
+        &self,
+        input: &[f32],
+        batch: usize,
+        height: usize,
+        width: usize,
+        out: &mut Vec<f32>,
+    ) -> Result<(), String> {
+        if self.kernel == 1 {
+            return self.run_into(input, batch, height * width, out);
+        }
+        let (cin, pixels) = (self.in_channels, height * width);
+        if input.len() != batch * cin * pixels {
+            return Err(format!(
+                "3×3 convolution: {} floats given for {batch} × {cin} × {height} × {width}",
+                input.len()
+            ));
+        }
+        out.clear();
+        out.resize(batch * self.out_channels * pixels, 0.0);
+        // For each block of COLS pixels of one image row, each input channel's nine
+        // neighbours of each pixel (zero outside the image) as nine rows of the block, in the
+        // weights' order (channel, then filter row, then filter column). Each such row is a
+        // run of the source row, so it is copied whole: gathered pixel by pixel, the copying
+        // cost as much as the product.
+        let mut block = vec![0f32; self.k() * COLS];
+        for n in 0..batch {
+            let x = &input[n * cin * pixels..(n + 1) * cin * pixels];
+            let y = &mut out[n * self.out_channels * pixels..(n + 1) * self.out_channels * pixels];
+            for py in 0..height {
+                for x0 in (0..width).step_by(COLS) {
+                    let count = COLS.min(width - x0);
+                    for ky in 0..3 {
+                        let sy = (py + ky).checked_sub(1).filter(|&sy| sy < height);
+                        for kx in 0..3 {
+                            // Block columns whose source column x0 + j + kx - 1 is inside.
+                            let lo = 1usize.saturating_sub(kx + x0).min(count);
+                            let hi = (width + 1).saturating_sub(kx + x0).min(count).max(lo);
+                            let tap = ky * 3 + kx;
+                            for ci in 0..cin {
+                                let run = &mut block[(ci * 9 + tap) * COLS..][..COLS];
+                                let Some(sy) = sy else {
+                                    run.fill(0.0);
+                                    continue;
+                                };
+                                let from = ci * pixels + sy * width + x0 + lo + kx - 1;
+                                run[..lo].fill(0.0);
+                                run[lo..hi].copy_from_slice(&x[from..from + hi - lo]);
+                                run[hi..].fill(0.0);
+                            }
+                        }
+                    }
+                    self.block_product(&block, y, pixels, py * width + x0, count);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The convolution of `input` (`batch × in_channels × pixels`, contiguous) into `out`
@@ -75,6 +170,9 @@ impl PointwiseConv {
         pixels: usize,
         out: &mut Vec<f32>,
     ) -> Result<(), String> {
+        if self.kernel != 1 {
+            return Err("pointwise convolution: a 3×3 filter needs the image's size".into());
+        }
         if input.len() != batch * self.in_channels * pixels {
             return Err(format!(
                 "pointwise convolution: {} floats given for {batch} × {} × {pixels}",
@@ -118,7 +216,7 @@ impl PointwiseConv {
         pixels: usize,
         out: &mut Vec<f32>,
     ) -> Result<(), String> {
-        let k = self.in_channels;
+        let k = self.k();
         if blocks.len() != pixels.div_ceil(COLS) * k * COLS {
             return Err(format!(
                 "pointwise convolution: {} floats given for {} blocks of {k} × {COLS}",
@@ -153,7 +251,7 @@ impl PointwiseConv {
     /// Every output channel for the `width` pixels from `p0` whose input `block` holds
     /// (`in_channels × COLS`), into `y` (`out_channels × pixels`).
     fn block_product(&self, block: &[f32], y: &mut [f32], pixels: usize, p0: usize, width: usize) {
-        let k = self.in_channels;
+        let k = self.k();
         for tile in 0..self.out_channels.div_ceil(ROWS) {
             let weights = &self.packed[tile * k * ROWS..(tile + 1) * k * ROWS];
             let co = tile * ROWS;
@@ -296,6 +394,61 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_3x3_filter_matches_the_sum_over_neighbours_with_zero_padding() {
+        // Sizes where blocks of 8 pixels straddle rows, one-row and one-column images, a
+        // partial tile of output channels, a batch of two.
+        for (cout, cin, h, w, batch) in [
+            (5, 3, 4, 7, 2),
+            (4, 2, 1, 13, 1),
+            (3, 4, 9, 1, 1),
+            (24, 9, 6, 11, 1),
+        ] {
+            let weights = values(cout * cin * 9, 8);
+            let bias = values(cout, 9);
+            let x = values(batch * cin * h * w, 10);
+            let conv = PointwiseConv::new_3x3(cout, cin, &weights, Some(bias.clone())).unwrap();
+            let mut y = Vec::new();
+            conv.run_image_into(&x, batch, h, w, &mut y).unwrap();
+            assert_eq!(y.len(), batch * cout * h * w);
+            for n in 0..batch {
+                for co in 0..cout {
+                    for py in 0..h {
+                        for px in 0..w {
+                            let mut want = bias[co] as f64;
+                            for ci in 0..cin {
+                                for ky in 0..3 {
+                                    for kx in 0..3 {
+                                        let (sy, sx) = (py as i64 + ky - 1, px as i64 + kx - 1);
+                                        if sy < 0 || sx < 0 || sy >= h as i64 || sx >= w as i64 {
+                                            continue;
+                                        }
+                                        let wv = weights
+                                            [((co * cin + ci) * 3 + ky as usize) * 3 + kx as usize];
+                                        let xv =
+                                            x[((n * cin + ci) * h + sy as usize) * w + sx as usize];
+                                        want += wv as f64 * xv as f64;
+                                    }
+                                }
+                            }
+                            let got = y[((n * cout + co) * h + py) * w + px];
+                            assert!(
+                                (got as f64 - want).abs() <= 1e-4 * (1.0 + want.abs()),
+                                "{cout}x{cin}x{h}x{w} n{n} c{co} ({px}, {py}): {got} vs {want}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let conv = PointwiseConv::new_3x3(2, 3, &[1.0; 54], None).unwrap();
+        assert!(conv
+            .run_image_into(&[0.0; 11], 1, 3, 4, &mut Vec::new())
+            .is_err());
+        assert!(conv.run_into(&[0.0; 12], 1, 4, &mut Vec::new()).is_err());
+        assert!(PointwiseConv::new_3x3(2, 3, &[1.0; 6], None).is_none());
     }
 
     #[test]
