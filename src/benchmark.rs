@@ -93,23 +93,34 @@ pub const STYLES: [(&str, MaskStyle); 3] = [
 /// 16 strips 48 × 240 pixels, at its 240-channel stage: 12 × 30 after the stem), for the
 /// kernel bench (`tests/browser/bench.mjs kernels`, natively `kernel_bench`): how many
 /// multiply-adds per nanosecond each computes. `kind`: `dw5`, `dw3` (depthwise 5×5 or 3×3,
-/// stride 1, padded), `dw5s2` (5×5, vertical stride 2), `pw` (pointwise 240 → 240).
+/// stride 1, padded), `dw5s2` (5×5, vertical stride 2), `pw` (pointwise 240 → 240), `pw16x96`
+/// (pointwise 16 → 96 over [`WIDE_SHAPE`]).
 pub struct KernelScene {
     kind: String,
+    /// Batch, channels, height, width of the input.
+    shape: [usize; 4],
     input: Vec<f32>,
     out: Vec<f32>,
     depthwise: Option<crate::detection::network::depthwise::DepthwiseConv>,
     pointwise: Option<crate::detection::network::pointwise::PointwiseConv>,
 }
 
-/// Batch, channels, height, width of the input.
+/// Batch, channels, height, width of the recogniser-shaped kernels' input.
 pub const KERNEL_SHAPE: [usize; 4] = [16, 240, 12, 30];
+/// The face model's widest pointwise layer (`pw16x96`): 16 → 96 channels at half a 1080p
+/// frame's size, 200 MB written per run.
+pub const WIDE_SHAPE: [usize; 4] = [1, 16, 544, 960];
 
 impl KernelScene {
     pub fn new(kind: &str) -> Option<KernelScene> {
         use crate::detection::network::depthwise::{DepthwiseConv, Elementwise};
         use crate::detection::network::pointwise::PointwiseConv;
-        let [n, c, h, w] = KERNEL_SHAPE;
+        let shape = if kind == "pw16x96" {
+            WIDE_SHAPE
+        } else {
+            KERNEL_SHAPE
+        };
+        let [n, c, h, w] = shape;
         let values = |len: usize, seed: u32| -> Vec<f32> {
             let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
             (0..len)
@@ -146,10 +157,15 @@ impl KernelScene {
                 None,
                 PointwiseConv::new(c, c, &values(c * c, 4), Some(values(c, 5))),
             ),
+            "pw16x96" => (
+                None,
+                PointwiseConv::new(96, c, &values(96 * c, 4), Some(values(96, 5))),
+            ),
             _ => return None,
         };
         (depthwise.is_some() || pointwise.is_some()).then(|| KernelScene {
             kind: kind.to_string(),
+            shape,
             input: values(n * c * h * w, 1),
             out: Vec::new(),
             depthwise,
@@ -159,7 +175,7 @@ impl KernelScene {
 
     /// Multiply-adds of one run.
     pub fn multiply_adds(&self) -> f64 {
-        let [n, c, h, w] = KERNEL_SHAPE;
+        let [n, c, h, w] = self.shape;
         match (&self.depthwise, &self.pointwise) {
             (Some(d), _) => {
                 let (oh, ow) = d.output_size(h, w).unwrap_or((0, 0));
@@ -176,7 +192,7 @@ impl KernelScene {
 
     /// Runs the kernel once.
     pub fn run(&mut self) {
-        let [n, _, h, w] = KERNEL_SHAPE;
+        let [n, _, h, w] = self.shape;
         if let Some(d) = &self.depthwise {
             d.run_into(&self.input, n, h, w, &mut self.out)
                 .expect("the shape fits");
