@@ -1,5 +1,6 @@
 //! Pointwise convolution (ONNX `Conv` with a 1×1 filter, one group, stride 1, no padding) as
-//! a matrix product written for WebAssembly: about 80% of PP-OCRv5's multiply-adds.
+//! a matrix product written for WebAssembly (and 3×3 convolutions padded by one pixel, as the
+//! same product over each channel's nine shifted copies): about 80% of PP-OCRv5's multiply-adds.
 //!
 //! rten 0.27's WebAssembly kernel computes 8 × 8 output tiles: 16 accumulator vectors of four
 //! lanes plus the loaded operands, against the 16 vector registers V8 has on x86-64 (one kept as
@@ -18,6 +19,8 @@
 //! channels), which stays in the first-level cache while every tile of output channels reads
 //! it.
 
+use std::mem::MaybeUninit;
+
 /// Output channels computed together (the accumulators are `ROWS` × 2 vectors of four).
 pub const ROWS: usize = 4;
 /// Pixels computed together.
@@ -35,8 +38,6 @@ const FUSED_FROM: usize = 32;
 /// one pixel of zero padding on every side), computed as the product of the same kernel with,
 /// for each block of pixels, the nine neighbours of each input channel gathered as nine input
 /// rows ([`PointwiseConv::new_3x3`]).
-use std::mem::MaybeUninit;
-
 #[derive(Clone, Debug)]
 pub struct PointwiseConv {
     pub in_channels: usize,
@@ -303,9 +304,10 @@ impl PointwiseConv {
     /// Every output channel for the `width` pixels from `p0` whose input `panel` holds (blocks
     /// of `in_channels × COLS`, at least `width` pixels' worth), into `y`
     /// (`out_channels × pixels`). A tile of output channels is taken over the whole panel
-    /// before the next, so each output row is written a panel's width at a time: a block at a
-    /// time, the face model's 16 → 96 layer at half a 1080p frame's size wrote 32 bytes into
-    /// each of 96 rows 2 MB apart per block, and ran at 3.8 multiplies per ns.
+    /// before the next, so each output row is written a panel's width at a time (not 32 bytes
+    /// into each of, in the face model, 96 rows 2 MB apart per block). Alone this measured no
+    /// faster in the face bench (model 1311–1320 against 1276–1309 ms); what made the 16 → 96
+    /// layer twice as fast was copying whole blocks as fixed-size arrays (`run_into`).
     fn panel_product(
         &self,
         panel: &[f32],
