@@ -389,7 +389,9 @@ evaluate() {
     say "$dev is missing: the shared evaluation set must sit beside the project"
     exit 1
   fi
-  rm -rf "$out/pred"
+  # The OCR cache is named by image only: cleared on every run, so that a change to the
+  # reader is never scored with the previous reader's text.
+  rm -rf "$out/pred" "$out/ocr"
   mkdir -p "$out/pred" "$out/ocr"
   target/release/kuronuri scan $(ls "$dev"/*.png "$dev"/*.jpg 2>/dev/null) --out-dir "$out/pred" --ocr-cache "$out/ocr" >/dev/null
   python3 ../shared/eval/score.py "$dev" "$out/pred" --json "$out/score.json"

@@ -8,7 +8,7 @@
 
 mod common;
 
-use kuronuri::detection::network::Network;
+use kuronuri::detection::network::{keep_output_columns, Network};
 use kuronuri::imaging::decode::decode;
 use rten::Value;
 use rten_tensor::prelude::*;
@@ -128,6 +128,61 @@ fn the_recogniser_cut_at_its_depthwise_convolutions_reads_as_the_whole_model() {
         300,
         18,
     );
+}
+
+/// The recogniser with its output layer cut down to some symbols
+/// (`network::keep_output_columns`) gives each kept symbol the whole model's probability
+/// divided by the kept symbols' total, whole (rten) and cut with the layer on our kernel.
+#[test]
+fn the_recogniser_cut_down_to_some_symbols_gives_their_share_of_the_whole_output() {
+    let bytes = std::fs::read(common::models_dir().join("ppocrv5_rec.onnx"))
+        .unwrap_or_else(|e| panic!("ppocrv5_rec.onnx: {e} (run ./build.sh build)"));
+    let whole = Network::whole(bytes.clone()).unwrap();
+    let (input_name, output) = (
+        whole.input_names()[0].clone(),
+        whole.output_names()[0].clone(),
+    );
+    let input = crop("eval/dev/dev_0002_hrEmployees.png", 0, 96, 480, 48, false);
+    let run = |n: &Network| -> NdTensor<f32, 3> {
+        let out = n
+            .run(
+                vec![(input_name.as_str(), Value::from(input.clone()))],
+                &[&output],
+            )
+            .unwrap();
+        out.into_iter().next().unwrap().try_into().unwrap()
+    };
+    let full = run(&whole);
+    let [_, steps, classes] = full.shape();
+    // The blank, every third symbol, and the last (the space): in an order of their own.
+    let mut keep: Vec<usize> = (1..classes).step_by(3).collect();
+    keep.insert(0, 0);
+    keep.push(classes - 1);
+    keep.swap(1, 2);
+    let cut = keep_output_columns(&bytes, &keep).unwrap();
+    for (name, network) in [
+        ("whole", Network::whole(cut.clone()).unwrap()),
+        (
+            "cut, our kernel",
+            Network::load_with(cut.clone(), true).unwrap(),
+        ),
+    ] {
+        let kept = run(&network);
+        assert_eq!(kept.shape(), [1, steps, keep.len()], "{name}");
+        let mut worst = 0f32;
+        for t in 0..steps {
+            let total: f32 = keep.iter().map(|&j| full[[0, t, j]]).sum();
+            assert!(total > 0.0);
+            for (k, &j) in keep.iter().enumerate() {
+                worst = worst.max((kept[[0, t, k]] - full[[0, t, j]] / total).abs());
+            }
+        }
+        assert!(worst < 1e-4, "{name}: differs by {worst}");
+    }
+    // Columns the layer does not have are refused, as is a model without such a layer.
+    assert!(keep_output_columns(&bytes, &[0, classes]).is_err());
+    let detector = std::fs::read(common::models_dir().join("ppocrv5_det.onnx")).unwrap();
+    assert!(keep_output_columns(&detector, &[0]).is_err());
 }
 
 #[test]

@@ -291,6 +291,24 @@ pub fn put_bytes(out: &mut Vec<u8>, number: u32, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+/// A graph's initializer field (number 5) holding a float32 tensor: its dimensions, its data
+/// type (1, float), its name and its values as raw little-endian bytes.
+pub fn float_initializer(name: &str, dims: &[usize], data: &[f32]) -> Vec<u8> {
+    let mut tensor = Vec::new();
+    for &d in dims {
+        put_varint(&mut tensor, 1 << 3);
+        put_varint(&mut tensor, d as u64);
+    }
+    put_varint(&mut tensor, 2 << 3);
+    put_varint(&mut tensor, 1);
+    put_bytes(&mut tensor, 8, name.as_bytes());
+    let raw: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+    put_bytes(&mut tensor, 9, &raw);
+    let mut field = Vec::new();
+    put_bytes(&mut field, 5, &tensor);
+    field
+}
+
 /// A ValueInfoProto holding only a name (rten reads types and shapes from the data it is given).
 fn value_info(name: &str) -> Vec<u8> {
     let mut v = Vec::new();
@@ -377,5 +395,32 @@ mod tests {
         let f = init.floats().unwrap();
         assert_eq!(f.dims, vec![2, 3]);
         assert_eq!(f.data, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn a_written_float_initializer_reads_back() {
+        let data = [1.5f32, -2.0, 0.25, 7.0];
+        let field = float_initializer("bias", &[1, 4], &data);
+        let parsed = fields(&field).unwrap();
+        let [(5, Field::Bytes(tensor), whole)] = parsed[..] else {
+            panic!("one graph field 5 expected: {parsed:?}");
+        };
+        assert_eq!(whole, &field[..]);
+        let init = Initializer {
+            name: "bias".into(),
+            tensor,
+            field: whole,
+        };
+        let f = init.floats().unwrap();
+        assert_eq!(f.dims, vec![1, 4]);
+        assert_eq!(f.data, data.to_vec());
+        let name = fields(tensor)
+            .unwrap()
+            .into_iter()
+            .find_map(|(n, f, _)| match (n, f) {
+                (8, Field::Bytes(b)) => Some(b.to_vec()),
+                _ => None,
+            });
+        assert_eq!(name.as_deref(), Some(&b"bias"[..]));
     }
 }

@@ -19,7 +19,7 @@ pub mod spell;
 
 use std::path::Path;
 
-use crate::detection::network::Network;
+use crate::detection::network::{keep_output_columns, Network};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -117,19 +117,27 @@ impl Ocr {
         // worker fell from 2215 to 1792 ms (best of six runs each, alternated in one page).
         let detector =
             Network::load(detector).map_err(|e| model_error("text detection model", e))?;
-        let recognizer =
-            Network::load(recognizer).map_err(|e| model_error("text recognition model", e))?;
         // Line 0 is the CTC blank, the last line a space; the count matches the model's output.
-        let alphabet: Vec<String> = dictionary
+        let full: Vec<String> = dictionary
             .lines()
             .map(|l| l.trim_end_matches('\r').to_string())
             .collect();
-        if alphabet.len() < 100 {
+        if full.len() < 100 {
             return Err(Error::Model(format!(
                 "the recognition dictionary has only {} lines",
-                alphabet.len()
+                full.len()
             )));
         }
+        // The output layer cut down to the symbols Japanese and English text can hold
+        // (`correct::kept_symbols`); a model whose output layer is not the usual one reads
+        // every symbol, the foreign ones weighted down.
+        let keep = correct::kept_symbols(&full);
+        let (recognizer, alphabet) = match keep_output_columns(&recognizer, &keep) {
+            Ok(cut) => (cut, keep.iter().map(|&i| full[i].clone()).collect()),
+            Err(_) => (recognizer, full),
+        };
+        let recognizer =
+            Network::load(recognizer).map_err(|e| model_error("text recognition model", e))?;
         let weights = correct::symbol_weights(&alphabet);
         Ok(Ocr {
             detector,
