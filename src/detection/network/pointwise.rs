@@ -25,8 +25,24 @@ use std::mem::MaybeUninit;
 pub const ROWS: usize = 4;
 /// Pixels computed together.
 pub const COLS: usize = 8;
-/// Pixels taken per pass of every tile of output channels (whole blocks of [`COLS`]).
+/// Pixels taken per pass of every tile of output channels (whole blocks of [`COLS`]), at
+/// least; layers of few input rows take more ([`panel_pixels`]).
 pub const PANEL: usize = 64;
+/// A panel holds up to this many input floats (128 KB, in the second-level cache) when that is
+/// more than [`PANEL`] pixels.
+const PANEL_FLOATS: usize = 32768;
+
+/// Pixels per panel for a product of `k` input rows: [`PANEL`], or more where the input rows
+/// are few, so that each output row is written (and each input row read) in longer runs. In
+/// the page (the street photo at 1920×1080, three runs each, alternated twice) the face
+/// model took 881–911 ms with panels of up to 32768 floats, 1011–1038 with 8192 and
+/// 1059–1226 with 64 pixels always; its 16 → 96 layer at 544×960 (96 output rows of 522,240
+/// pixels) 116–196 → 93 ms at 8192. 131072 floats measured the same as 32768. Text reading
+/// was not slowed (`ab.mjs`, 1080p bench screen: recognition 4579 against 4660 ms, same text).
+fn panel_pixels(k: usize) -> usize {
+    (PANEL_FLOATS / k.max(1)).max(PANEL) / COLS * COLS
+}
+
 /// Below this many input rows (channels × taps) a tile multiplies and adds apart even where
 /// the build has fused multiply-add: in the page, the face model's 16 → 96 layer at 544 × 960
 /// (`bench.mjs kernels`, `pw16x96`) took 169 ms with it and 113 ms without, while the
@@ -142,13 +158,14 @@ impl PointwiseConv {
         // cost as much as the product. Blocks are multiplied a panel at a time, as in
         // `run_into`.
         let k = self.k();
-        let mut panel = vec![0f32; PANEL.div_ceil(COLS) * k * COLS];
+        let panel_px = panel_pixels(k);
+        let mut panel = vec![0f32; panel_px.div_ceil(COLS) * k * COLS];
         for n in 0..batch {
             let x = &input[n * cin * pixels..(n + 1) * cin * pixels];
             let y = &mut y[n * self.out_channels * pixels..(n + 1) * self.out_channels * pixels];
             for py in 0..height {
-                for p0 in (0..width).step_by(PANEL) {
-                    let panel_width = PANEL.min(width - p0);
+                for p0 in (0..width).step_by(panel_px) {
+                    let panel_width = panel_px.min(width - p0);
                     for (b, block) in panel
                         .chunks_exact_mut(k * COLS)
                         .take(panel_width.div_ceil(COLS))
@@ -216,18 +233,19 @@ impl PointwiseConv {
         out.clear();
         out.reserve(total);
         let y = &mut out.spare_capacity_mut()[..total];
-        // Each panel of up to PANEL pixels of all input channels is first copied into blocks of
+        // Each panel of up to `panel_px` pixels of all input channels is first copied into blocks of
         // COLS pixels, each one contiguous run (the last padded with zeros): every tile of output
         // channels then reads them in order from the first-level cache. Read in place, a
         // block's rows lie `pixels` floats apart, one cache line per input channel, and the
         // kernel ran at about half speed.
-        let mut panel = vec![0f32; PANEL.div_ceil(COLS) * k * COLS];
+        let panel_px = panel_pixels(k);
+        let mut panel = vec![0f32; panel_px.div_ceil(COLS) * k * COLS];
         for n in 0..batch {
             let x = &input[n * k * pixels..(n + 1) * k * pixels];
             let y = &mut y[n * self.out_channels * pixels..(n + 1) * self.out_channels * pixels];
             let mut p0 = 0;
             while p0 < pixels {
-                let width = PANEL.min(pixels - p0);
+                let width = panel_px.min(pixels - p0);
                 for (b, block) in panel
                     .chunks_exact_mut(k * COLS)
                     .take(width.div_ceil(COLS))
@@ -458,7 +476,8 @@ mod tests {
     #[test]
     fn matches_the_sum_over_input_channels_for_every_shape_edge() {
         // Channel counts that fill tiles and leave partial ones; pixel counts below, at and
-        // between multiples of the 8-pixel block and of the 64-pixel panel; a batch of two.
+        // between multiples of the 8-pixel block and of the panel (64 pixels at 512 input
+        // rows or more, 2048 at 16: `panel_pixels`); a batch of two.
         for (cout, cin, p, batch) in [
             (4, 3, 8, 1),
             (5, 7, 13, 2),
@@ -467,6 +486,8 @@ mod tests {
             (9, 24, 64, 1),
             (6, 5, 139, 2),
             (4, 2, 128, 1),
+            (5, 600, 139, 2),
+            (6, 16, 2 * 2048 + 37, 2),
         ] {
             let w = values(cout * cin, 1);
             let bias = values(cout, 2);
@@ -496,6 +517,9 @@ mod tests {
             (4, 2, 1, 13, 1),
             (3, 4, 9, 1, 1),
             (24, 9, 6, 11, 1),
+            // Panels of 64 pixels (540 input rows) and of 1816 (18 rows) inside a row.
+            (4, 60, 2, 150, 1),
+            (4, 2, 2, 1900, 1),
         ] {
             let weights = values(cout * cin * 9, 8);
             let bias = values(cout, 9);
