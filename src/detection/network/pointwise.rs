@@ -43,13 +43,6 @@ fn panel_pixels(k: usize) -> usize {
     (PANEL_FLOATS / k.max(1)).max(PANEL) / COLS * COLS
 }
 
-/// Below this many input rows (channels × taps) a tile multiplies and adds apart even where
-/// the build has fused multiply-add: in the page, the face model's 16 → 96 layer at 544 × 960
-/// (`bench.mjs kernels`, `pw16x96`) took 169 ms with it and 113 ms without, while the
-/// recogniser's 240 → 240 layers run faster with it.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-const FUSED_FROM: usize = 32;
-
 /// A 1×1 convolution's weights, ready for [`PointwiseConv::run_into`]; or a 3×3 one (stride 1,
 /// one pixel of zero padding on every side), computed as the product of the same kernel with,
 /// for each block of pixels, the nine neighbours of each input channel gathered as nine input
@@ -422,7 +415,11 @@ fn tile_product(
             let wr = w.add(ci * ROWS);
             for r in 0..ROWS {
                 let a = f32x4_splat(*wr.add(r));
-                if !cfg!(target_feature = "relaxed-simd") || k < FUSED_FROM {
+                // Fused wherever the build has it. A threshold (plain multiply-add below 32
+                // input rows) helped the face model's 16 → 96 layer while panels were 64
+                // pixels; with longer panels fusing every layer made the model faster (in the
+                // page, alternated twice: 831–851 against 858–909 ms).
+                if !cfg!(target_feature = "relaxed-simd") {
                     acc[r][0] = f32x4_add(f32x4_mul(a, b0), acc[r][0]);
                     acc[r][1] = f32x4_add(f32x4_mul(a, b1), acc[r][1]);
                 } else {
