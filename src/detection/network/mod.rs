@@ -351,11 +351,7 @@ fn as_head(wiring: &Wiring, i: usize) -> Option<(Vec<usize>, Head, String, Strin
 /// the model has no such layer, or more than one, or `keep` names a column it does not have.
 pub fn keep_output_columns(bytes: &[u8], keep: &[usize]) -> Result<Vec<u8>, String> {
     let graph = onnx_wire::parse(bytes)?;
-    let initializers: HashMap<&str, &onnx_wire::Initializer> = graph
-        .initializers
-        .iter()
-        .map(|i| (i.name.as_str(), i))
-        .collect();
+    let initializers = graph.initializer_map();
     let wiring = Wiring::new(&graph, &initializers);
     let mut heads = (0..graph.nodes.len()).filter_map(|i| head_nodes(&wiring, i));
     let (Some(head), None) = (heads.next(), heads.next()) else {
@@ -393,18 +389,11 @@ pub fn keep_output_columns(bytes: &[u8], keep: &[usize]) -> Result<Vec<u8>, Stri
         })
         .collect();
     let nodes: Vec<&[u8]> = graph.nodes.iter().map(|n| n.bytes).collect();
-    // Older files list their initializers among the graph's inputs too.
-    let inputs: Vec<String> = graph
-        .inputs
-        .iter()
-        .filter(|n| !initializers.contains_key(n.as_str()))
-        .cloned()
-        .collect();
     Ok(onnx_wire::encode_model(
         &graph.model_fields,
         &nodes,
         &initializer_fields,
-        &inputs,
+        &graph.value_inputs(),
         &graph.outputs,
     ))
 }
@@ -717,11 +706,7 @@ impl Network {
 
     fn split(bytes: &[u8], pointwise: bool) -> Result<Option<Network>, String> {
         let graph = onnx_wire::parse(bytes)?;
-        let initializers: HashMap<&str, &onnx_wire::Initializer> = graph
-            .initializers
-            .iter()
-            .map(|i| (i.name.as_str(), i))
-            .collect();
+        let initializers = graph.initializer_map();
         // Steps as lists of node indices: a piece for rten, or a depthwise convolution (with the
         // `Add` of a per-channel constant after it, which becomes its bias, when there is one).
         enum Plan {
@@ -855,13 +840,7 @@ impl Network {
         }
         let mut steps = Vec::with_capacity(plan.len());
         let mut drop_after = Vec::with_capacity(plan.len());
-        // Older files list their initializers among the graph's inputs too.
-        let graph_inputs: Vec<String> = graph
-            .inputs
-            .iter()
-            .filter(|n| !initializers.contains_key(n.as_str()))
-            .cloned()
-            .collect();
+        let graph_inputs = graph.value_inputs();
         let mut live: HashSet<String> = graph_inputs.iter().cloned().collect();
         for (i, p) in plan.into_iter().enumerate() {
             let nodes: Vec<&onnx_wire::Node> =

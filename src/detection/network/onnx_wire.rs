@@ -9,6 +9,8 @@
 //! TensorProto.dims = 1, .data_type = 2, .float_data = 4, .name = 8, .raw_data = 9;
 //! ValueInfoProto.name = 1).
 
+use std::collections::{HashMap, HashSet};
+
 /// One field of a protobuf message: its number and its payload.
 #[derive(Clone, Copy, Debug)]
 pub enum Field<'a> {
@@ -221,6 +223,27 @@ pub struct Graph<'a> {
     pub initializers: Vec<Initializer<'a>>,
     pub inputs: Vec<String>,
     pub outputs: Vec<String>,
+}
+
+impl<'a> Graph<'a> {
+    /// The initializers by name.
+    pub fn initializer_map(&self) -> HashMap<&str, &Initializer<'a>> {
+        self.initializers
+            .iter()
+            .map(|i| (i.name.as_str(), i))
+            .collect()
+    }
+
+    /// The graph's inputs that are values given at run time: older files list their
+    /// initializers among the graph's inputs too.
+    pub fn value_inputs(&self) -> Vec<String> {
+        let constant: HashSet<&str> = self.initializers.iter().map(|i| i.name.as_str()).collect();
+        self.inputs
+            .iter()
+            .filter(|n| !constant.contains(n.as_str()))
+            .cloned()
+            .collect()
+    }
 }
 
 fn value_info_name(bytes: &[u8]) -> Result<String, String> {

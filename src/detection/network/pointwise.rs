@@ -228,7 +228,8 @@ impl PointwiseConv {
         let y = &mut out.spare_capacity_mut()[..total];
         // Each panel of up to `panel_px` pixels of all input channels is first copied into blocks of
         // COLS pixels, each one contiguous run (the last padded with zeros): every tile of output
-        // channels then reads them in order from the first-level cache. Read in place, a
+        // channels then reads them in order from the cache (the first level for a block, the
+        // second for a panel of up to PANEL_FLOATS). Read in place, a
         // block's rows lie `pixels` floats apart, one cache line per input channel, and the
         // kernel ran at about half speed.
         let panel_px = panel_pixels(k);
