@@ -32,10 +32,36 @@ use depthwise::{DepthwiseConv, Elementwise};
 use head::Head;
 use pointwise::PointwiseConv;
 
-/// Whether [`Network::load`] runs pointwise convolutions on [`pointwise`] too: in WebAssembly,
-/// where rten's matrix kernel spills (see that module). Natively rten's AVX2/FMA kernel is
-/// faster than the portable one there.
-pub const POINTWISE_BY_DEFAULT: bool = cfg!(target_arch = "wasm32");
+/// Where a model's pointwise (and 3×3) convolutions are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pointwise {
+    /// rten's kernel (natively its AVX2/FMA one is faster than ours).
+    Rten,
+    /// Ours ([`pointwise`]), in floats.
+    Floats,
+    /// Ours, with the layers of at least 120 input and output channels in integers
+    /// ([`PointwiseConv::quantised`]: weights in 12 bits, each pixel's input in as many bits as
+    /// keep the sums inside 32, 11 at 480 input rows); the others in floats (see [`pointwise`]).
+    Integers,
+}
+
+/// Layers with at least this many input and output channels run in integers
+/// ([`Pointwise::Integers`]).
+const WIDE_CHANNELS: usize = 120;
+
+impl Pointwise {
+    /// What [`Network::load`] uses: integers in WebAssembly, rten natively, unless
+    /// `KURONURI_POINTWISE` says `integers` (as in the page), `floats` or `rten`.
+    pub fn by_default() -> Pointwise {
+        match std::env::var("KURONURI_POINTWISE").as_deref() {
+            Ok("integers") => Pointwise::Integers,
+            Ok("floats") => Pointwise::Floats,
+            Ok("rten") => Pointwise::Rten,
+            _ if cfg!(target_arch = "wasm32") => Pointwise::Integers,
+            _ => Pointwise::Rten,
+        }
+    }
+}
 
 enum Step {
     /// A piece of the graph run by rten.
@@ -663,12 +689,12 @@ impl Network {
     /// Loads an ONNX model, cut at its depthwise convolutions. A model that has none, or that
     /// cannot be taken apart, is loaded whole.
     pub fn load(bytes: Vec<u8>) -> Result<Network, String> {
-        Network::load_with(bytes, POINTWISE_BY_DEFAULT)
+        Network::load_with(bytes, Pointwise::by_default())
     }
 
     /// [`Network::load`], with the pointwise convolutions on [`pointwise`] or not (tests run
     /// both natively).
-    pub fn load_with(bytes: Vec<u8>, pointwise: bool) -> Result<Network, String> {
+    pub fn load_with(bytes: Vec<u8>, pointwise: Pointwise) -> Result<Network, String> {
         match Network::split(&bytes, pointwise) {
             Ok(Some(network)) => Ok(network),
             Ok(None) | Err(_) => Network::whole(bytes),
@@ -704,7 +730,7 @@ impl Network {
         })
     }
 
-    fn split(bytes: &[u8], pointwise: bool) -> Result<Option<Network>, String> {
+    fn split(bytes: &[u8], pointwise: Pointwise) -> Result<Option<Network>, String> {
         let graph = onnx_wire::parse(bytes)?;
         let initializers = graph.initializer_map();
         // Steps as lists of node indices: a piece for rten, or a depthwise convolution (with the
@@ -749,7 +775,7 @@ impl Network {
         let mut pointwise_at: HashMap<usize, PointwiseConv> = HashMap::new();
         // The output layer on the pointwise kernel too (see `head`), where that kernel is used.
         let mut head_at: HashMap<usize, (Vec<usize>, Head, String, String)> = HashMap::new();
-        if pointwise {
+        if pointwise != Pointwise::Rten {
             for (i, node) in graph.nodes.iter().enumerate() {
                 if taken.contains(&i) {
                     continue;
@@ -763,6 +789,17 @@ impl Network {
                     }
                 }
             }
+        }
+        if pointwise == Pointwise::Integers {
+            pointwise_at = pointwise_at
+                .into_iter()
+                .map(|(i, conv)| {
+                    let wide = conv.kernel == 1
+                        && conv.in_channels >= WIDE_CHANNELS
+                        && conv.out_channels >= WIDE_CHANNELS;
+                    (i, if wide { conv.quantised() } else { conv })
+                })
+                .collect();
         }
         let mut plan = Vec::new();
         let mut piece = Vec::new();
