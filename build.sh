@@ -381,7 +381,7 @@ bench() {
 }
 
 # Scans the shared dev set and scores the findings with its scorer (needs numpy and Pillow).
-# OCR results are kept in target/eval/ocr (rebuilt when missing; delete it after OCR changes).
+# OCR results go to target/eval/ocr, cleared on every run (below).
 evaluate() {
   build
   local dev=../shared/eval/dev out=target/eval
