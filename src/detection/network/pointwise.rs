@@ -27,8 +27,9 @@
 //! `i32x4.dot_i16x8_s` (plain SIMD, so every build and browser computes the same) and scaled
 //! back in floats. Measured (2026-12-06): in a microbenchmark in the page this instruction
 //! sums 42–45 products per ns on one core against 22–25 for fused float multiply-adds (and
-//! the relaxed 8-bit dot product 87, but 8-bit weights changed 51 of 747 lines read on three
-//! dev images, 12-bit weights none); on the 1080p bench screen the recogniser's widest layer
+//! the relaxed 8-bit dot product 87, but with every recogniser layer so 8-bit weights changed
+//! 51 of 747 lines read on three dev images, 12-bit weights none); on the 1080p bench screen
+//! the recogniser's widest layer
 //! took 445 against 613 ms. Narrow layers and 3×3 filters stay in floats: rounding each
 //! panel costs more there than the products gain (the detector's 3×3 layers of 24 outputs
 //! took 198–203 against 102–113 ms).
@@ -95,7 +96,8 @@ struct Quantised {
     levels: u16,
 }
 
-/// Weights are integers in -2047..=2047 (12 bits; in 10 bits 7 of 747 lines read on three dev
+/// Weights are integers in -2047..=2047 (12 bits; with every recogniser layer in integers, in
+/// 10 bits 7 of 747 lines read on three dev
 /// images changed, in 12 none), leaving the input 11 bits at 480 input rows
 /// ([`Quantised::levels`]).
 const WEIGHT_LEVELS: f32 = 2047.0;
@@ -510,30 +512,31 @@ impl QuantisedPanel {
         let blocks = width.div_ceil(COLS);
         let pairs = k.div_ceil(2);
         let levels = levels as f32;
-        let mut words = vec![0u32; blocks * pairs * COLS];
-        let mut least = vec![0f32; blocks * COLS];
-        let mut step = vec![0f32; blocks * COLS];
-        for (b, block) in panel.chunks_exact(k * COLS).take(blocks).enumerate() {
+        // Written in order, block by block: no buffer is cleared first.
+        let mut words = Vec::with_capacity(blocks * pairs * COLS);
+        let mut least = Vec::with_capacity(blocks * COLS);
+        let mut step = Vec::with_capacity(blocks * COLS);
+        for block in panel.chunks_exact(k * COLS).take(blocks) {
             let (mut lo, hi) = block_range(block);
             let mut inverse = [0f32; COLS];
+            let mut steps = [0f32; COLS];
             for j in 0..COLS {
                 let range = hi[j] - lo[j];
                 // A pixel whose rows are all one value (or not finite) is that value: level 0.
                 if range > 0.0 && range.is_finite() {
-                    step[b * COLS + j] = range / levels;
+                    steps[j] = range / levels;
                     inverse[j] = levels / range;
                 }
                 lo[j] = if lo[j].is_finite() { lo[j] } else { 0.0 };
-                least[b * COLS + j] = lo[j];
             }
-            let block_words = &mut words[b * pairs * COLS..(b + 1) * pairs * COLS];
-            for (pair, word) in block_words.chunks_exact_mut(COLS).enumerate() {
+            least.extend_from_slice(&lo);
+            step.extend_from_slice(&steps);
+            for pair in 0..pairs {
                 let first: &[f32; COLS] = block[2 * pair * COLS..][..COLS].try_into().unwrap();
                 // An odd count of rows: the last pair's second row is level 0.
                 let second = block.get((2 * pair + 1) * COLS..(2 * pair + 2) * COLS);
                 let second = second.map(|r| -> &[f32; COLS] { r.try_into().unwrap() });
-                let word: &mut [u32; COLS] = word.try_into().unwrap();
-                *word = pair_levels(first, second, &lo, &inverse, levels);
+                words.extend_from_slice(&pair_levels(first, second, &lo, &inverse, levels));
             }
         }
         QuantisedPanel { words, least, step }
@@ -576,7 +579,7 @@ fn tile_product(
     k: usize,
     bias: &[f32; ROWS],
 ) -> [[f32; COLS]; ROWS] {
-    use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
+    use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load};
     const _: () = assert!(COLS == 8);
     let mut acc = [[f32x4_splat(0.0); 2]; ROWS];
     for r in 0..ROWS {
@@ -609,16 +612,9 @@ fn tile_product(
             }
         }
     }
-    let mut out = [[0f32; COLS]; ROWS];
-    for r in 0..ROWS {
-        // SAFETY: each row of `out` holds 8 floats.
-        unsafe {
-            let p = out[r].as_mut_ptr() as *mut v128;
-            v128_store(p, acc[r][0]);
-            v128_store(p.add(1), acc[r][1]);
-        }
-    }
-    out
+    // SAFETY: both are ROWS × 32 bytes (checked by transmute), any bits are a float, and a
+    // row's two vectors are its 8 lanes in order.
+    unsafe { std::mem::transmute::<[[v128; 2]; ROWS], [[f32; COLS]; ROWS]>(acc) }
 }
 
 /// Each pixel's least and greatest value over a block's rows ([`COLS`] pixels each).
@@ -825,9 +821,7 @@ unsafe fn quantised_tile_product_avx2(
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
 fn quantised_tile_product(weights: &[i32], block: &[u32], pairs: usize) -> [[i32; COLS]; ROWS] {
-    use core::arch::wasm32::{
-        i32x4_add, i32x4_dot_i16x8, i32x4_splat, v128, v128_load, v128_store,
-    };
+    use core::arch::wasm32::{i32x4_add, i32x4_dot_i16x8, i32x4_splat, v128, v128_load};
     let mut acc = [[i32x4_splat(0); 2]; ROWS];
     assert!(pairs * COLS <= block.len());
     assert!(weights.len() >= pairs * ROWS);
@@ -846,16 +840,8 @@ fn quantised_tile_product(weights: &[i32], block: &[u32], pairs: usize) -> [[i32
             }
         }
     }
-    let mut out = [[0i32; COLS]; ROWS];
-    for r in 0..ROWS {
-        // SAFETY: each row of `out` holds 8 integers.
-        unsafe {
-            let p = out[r].as_mut_ptr() as *mut v128;
-            v128_store(p, acc[r][0]);
-            v128_store(p.add(1), acc[r][1]);
-        }
-    }
-    out
+    // SAFETY: as in `tile_product`, with integers.
+    unsafe { std::mem::transmute::<[[v128; 2]; ROWS], [[i32; COLS]; ROWS]>(acc) }
 }
 
 #[cfg(test)]
