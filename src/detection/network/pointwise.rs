@@ -97,9 +97,8 @@ struct Quantised {
 }
 
 /// Weights are integers in -2047..=2047 (12 bits; with every recogniser layer in integers, in
-/// 10 bits 7 of 747 lines read on three dev
-/// images changed, in 12 none), leaving the input 11 bits at 480 input rows
-/// ([`Quantised::levels`]).
+/// 10 bits 7 of 747 lines read on three dev images changed, in 12 none), leaving the input 11
+/// bits at 480 input rows ([`Quantised::levels`]).
 const WEIGHT_LEVELS: f32 = 2047.0;
 
 impl PointwiseConv {
