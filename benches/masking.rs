@@ -1,12 +1,14 @@
 //! `cargo bench --bench masking` (run by `./build.sh bench`): milliseconds per frame for each
 //! mask style on 1920×1080 and 3840×2160 frames with regions covering 15% of the frame, and
 //! each as a multiple of a plain copy of the whole frame measured in the same run.
-//! Then the video scan's per-frame comparison (`benchmark::MotionScene`) at 720p, 1080p and 4K.
+//! Then the video scan's per-frame comparison (`benchmark::MotionScene`) at 720p, 1080p and 4K,
+//! and the network kernels at the recogniser's shapes (`benchmark::KernelScene`) in
+//! multiply-adds per nanosecond on one core.
 //! The WebAssembly figures come from `tests/browser/bench.mjs`, which runs the same scene.
 
 use std::time::{Duration, Instant};
 
-use kuronuri::benchmark::{MotionScene, Scene, STYLES};
+use kuronuri::benchmark::{KernelScene, MotionScene, Scene, KERNELS, STYLES};
 
 /// Median milliseconds of `f` over repeated runs lasting at least `budget`.
 fn median_ms(mut f: impl FnMut(), budget: Duration) -> f64 {
@@ -62,5 +64,13 @@ fn main() {
             budget,
         );
         println!("video frame compared, native, {w}x{h}: {ms:.3} ms");
+    }
+    // The network kernels alone: the page's kernels compiled for this processor (the native
+    // OCR runs rten's pointwise kernel by default, `network::Pointwise::by_default`).
+    for kind in KERNELS {
+        let mut scene = KernelScene::new(kind).expect("a known kernel");
+        let ms = median_ms(|| scene.run(), budget);
+        let rate = scene.multiply_adds() / (ms * 1e6);
+        println!("network kernel, native, one core, {kind:<8} {ms:>8.2} ms {rate:>6.1} multiply-adds per ns");
     }
 }

@@ -91,10 +91,13 @@ pub const STYLES: [(&str, MaskStyle); 3] = [
 
 /// The network kernels at the shapes where PP-OCRv5's recogniser spends its time (a batch of
 /// 16 strips 48 × 240 pixels, at its 240-channel stage: 12 × 30 after the stem), for the
-/// kernel bench (`tests/browser/bench.mjs kernels`, natively `kernel_bench`): how many
+/// kernel bench (`tests/browser/bench.mjs kernels`, natively `cargo bench --bench masking`): how many
 /// multiply-adds per nanosecond each computes. `kind`: `dw5`, `dw3` (depthwise 5×5 or 3×3,
-/// stride 1, padded), `dw5s2` (5×5, vertical stride 2), `pw` (pointwise 240 → 240), `pw16x96`
-/// (pointwise 16 → 96 over [`WIDE_SHAPE`]).
+/// stride 1, padded), `dw5s2` (5×5, vertical stride 2), `pw` (pointwise 240 → 240), `pwq` (the
+/// same in 16-bit integers, as the page computes the recogniser's wide layers:
+/// [`PointwiseConv::quantised`](crate::detection::network::pointwise::PointwiseConv::quantised),
+/// the rounding of each panel's input included), `pw16x96` (pointwise 16 → 96 over
+/// [`WIDE_SHAPE`]).
 pub struct KernelScene {
     kind: String,
     /// Batch, channels, height, width of the input.
@@ -104,6 +107,9 @@ pub struct KernelScene {
     depthwise: Option<crate::detection::network::depthwise::DepthwiseConv>,
     pointwise: Option<crate::detection::network::pointwise::PointwiseConv>,
 }
+
+/// Every `kind` of [`KernelScene::new`].
+pub const KERNELS: [&str; 6] = ["dw5", "dw3", "dw5s2", "pw", "pwq", "pw16x96"];
 
 /// Batch, channels, height, width of the recogniser-shaped kernels' input.
 pub const KERNEL_SHAPE: [usize; 4] = [16, 240, 12, 30];
@@ -156,6 +162,11 @@ impl KernelScene {
             "pw" => (
                 None,
                 PointwiseConv::new(c, c, &values(c * c, 4), Some(values(c, 5))),
+            ),
+            "pwq" => (
+                None,
+                PointwiseConv::new(c, c, &values(c * c, 4), Some(values(c, 5)))
+                    .map(PointwiseConv::quantised),
             ),
             "pw16x96" => (
                 None,

@@ -71,7 +71,7 @@ try {
       for (const core of ['kuronuri_relaxed_bg.wasm', 'kuronuri_bg.wasm']) {
         const wasm = await import(`/pkg/kuronuri.js?${core}`);
         await wasm.default({ module_or_path: `/pkg/${core}` });
-        const kernels = ['dw5', 'dw3', 'dw5s2', 'pw', 'pw16x96'].map((kind) => [kind, new wasm.KernelBench(kind)]);
+        const kernels = ['dw5', 'dw3', 'dw5s2', 'pw', 'pwq', 'pw16x96'].map((kind) => [kind, new wasm.KernelBench(kind)]);
         // Every kernel a few times first, with pauses for the optimising compiler to finish.
         for (let i = 0; i < 10; i++) {
           for (const [, k] of kernels) k.run(1);
@@ -87,7 +87,7 @@ try {
       }
       return out;
     });
-    console.log('\nnetwork kernels, WebAssembly in headless Chromium, recogniser shapes (16 x 240 x 12 x 30; pw16x96: the face model\'s 16 -> 96 channels at 544 x 960), median of 15 runs');
+    console.log('\nnetwork kernels, WebAssembly in headless Chromium, recogniser shapes (16 x 240 x 12 x 30; pwq: pw in 16-bit integers, as the page runs the wide layers; pw16x96: the face model\'s 16 -> 96 channels at 544 x 960), median of 15 runs');
     for (const r of rows) console.log(`${r.core.padEnd(26)} ${r.kind.padEnd(6)} ${r.ms.toFixed(2).padStart(8)} ms  ${r.rate.toFixed(1).padStart(5)} multiply-adds per ns`);
   }
   if (only !== 'kernels') {
