@@ -418,7 +418,7 @@ fn outputs<const K: usize, const SY: usize, const S: usize>(
     ow: usize,
     dst: &mut [MaybeUninit<f32>],
 ) {
-    use core::arch::wasm32::{f32x4_splat, v128, v128_load, v128_store};
+    use core::arch::wasm32::{v128, v128_store};
     const _: () = assert!(LANES == 8);
     // Every read below is within the rows under the filter: the furthest tap of the last group
     // reads up to (S - 1) · phase_len + (K - 1) / S + ow + LANES - 1 < row_len (see `plane`).
@@ -451,39 +451,79 @@ fn outputs<const K: usize, const SY: usize, const S: usize>(
         let top = y * SY;
         let mut x = 0;
         while x < ow {
-            let b = f32x4_splat(bias);
-            let (mut t0, mut t1, mut u0, mut u1) = (b, b, b, b);
-            for r in 0..K + 1 {
-                if r == K && !two {
-                    break;
-                }
-                for kx in 0..K {
-                    let at = (top + r) * row_len + (kx % S) * phase_len + kx / S + x;
-                    // SAFETY: within the rows under the filter (asserted above).
-                    let (v0, v1) = unsafe {
-                        let p = base.add(at) as *const v128;
-                        (v128_load(p), v128_load(p.add(1)))
-                    };
-                    if r < K {
-                        let tap = f32x4_splat(taps[r][kx]);
-                        t0 = madd(v0, tap, t0);
-                        t1 = madd(v1, tap, t1);
-                    }
-                    if two && r >= 1 {
-                        let tap = f32x4_splat(taps[r - 1][kx]);
-                        u0 = madd(v0, tap, u0);
-                        u1 = madd(v1, tap, u1);
-                    }
-                }
-            }
-            store(y, x, t0, t1);
+            let at = top * row_len + x;
             if two {
-                store(y + 1, x, u0, u1);
+                let (t, u) = group::<K, S, true>(base, at, row_len, phase_len, taps, bias);
+                store(y, x, t[0], t[1]);
+                store(y + 1, x, u[0], u[1]);
+            } else {
+                let (t, _) = group::<K, S, false>(base, at, row_len, phase_len, taps, bias);
+                store(y, x, t[0], t[1]);
             }
             x += LANES;
         }
         y += if two { 2 } else { 1 };
     }
+}
+
+/// One group of [`LANES`] outputs (two vectors) of one output row, and with `TWO` of the row
+/// below too, from the padded buffer's rows from `at` (the group's first pixel in the first
+/// row under the filter). The first row under the filter serves only the upper output row,
+/// the last (with `TWO`) only the lower one, the rows between both: written as three parts
+/// with no test of a row's role inside (written as one loop with those tests, V8's code for it
+/// still tested them at run time). Each output vector is summed in two halves, even and odd
+/// filter columns, so that two chains of multiply-adds are in flight for each, not one.
+/// Measured in the page (`bench.mjs kernels` shapes, old and new alternated in one page,
+/// 2026-12-06, AMD EPYC Zen 3): relaxed build 5×5 7.3 → 8.4 multiply-adds per ns, on 544 × 960
+/// planes 8.2 → 9.8; the plain build the same as before; the bench screen read the same text
+/// (recognition 4806 → 4707 ms, within this machine's spread). V8 still keeps the 25 taps'
+/// vectors on the stack and reloads them.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn group<const K: usize, const S: usize, const TWO: bool>(
+    base: *const f32,
+    at: usize,
+    row_len: usize,
+    phase_len: usize,
+    taps: &[[f32; K]; K],
+    bias: f32,
+) -> ([core::arch::wasm32::v128; 2], [core::arch::wasm32::v128; 2]) {
+    use core::arch::wasm32::{f32x4_add, f32x4_splat, v128, v128_load};
+    let (b, zero) = (f32x4_splat(bias), f32x4_splat(0.0));
+    let (mut t, mut u) = ([[b, b], [zero, zero]], [[b, b], [zero, zero]]);
+    // The two vectors of filter column kx of row r under the filter.
+    let load = |r: usize, kx: usize| {
+        // SAFETY: the caller (`outputs`) asserted that every row under the filter and every
+        // column a group reads lie within the buffer.
+        unsafe {
+            let p = base.add(at + r * row_len + (kx % S) * phase_len + kx / S) as *const v128;
+            (v128_load(p), v128_load(p.add(1)))
+        }
+    };
+    let add = |acc: &mut [[v128; 2]; 2], kx: usize, (v0, v1): (v128, v128), tap: f32| {
+        let tap = f32x4_splat(tap);
+        acc[kx % 2][0] = madd(v0, tap, acc[kx % 2][0]);
+        acc[kx % 2][1] = madd(v1, tap, acc[kx % 2][1]);
+    };
+    for kx in 0..K {
+        add(&mut t, kx, load(0, kx), taps[0][kx]);
+    }
+    for r in 1..K {
+        for kx in 0..K {
+            let v = load(r, kx);
+            add(&mut t, kx, v, taps[r][kx]);
+            if TWO {
+                add(&mut u, kx, v, taps[r - 1][kx]);
+            }
+        }
+    }
+    if TWO {
+        for kx in 0..K {
+            add(&mut u, kx, load(K, kx), taps[K - 1][kx]);
+        }
+    }
+    let sum = |a: [[v128; 2]; 2]| [f32x4_add(a[0][0], a[1][0]), f32x4_add(a[0][1], a[1][1])];
+    (sum(t), sum(u))
 }
 
 /// `a × b + c` in four lanes: one fused multiply-add where the build has relaxed SIMD (the
