@@ -872,6 +872,29 @@ mod tests {
         y
     }
 
+    /// `conv`'s output for `x` (`batch` images of `cin × p`), checked against [`naive`] value
+    /// by value: each within `tolerance(wanted value)`. Returns the output.
+    fn product_within(
+        conv: &PointwiseConv,
+        w: &[f32],
+        bias: &[f32],
+        x: &[f32],
+        (cout, cin, p, batch): (usize, usize, usize, usize),
+        tolerance: impl Fn(f32) -> f32,
+    ) -> Vec<f32> {
+        let mut y = Vec::new();
+        conv.run_into(x, batch, p, &mut y).unwrap();
+        let want = naive(w, bias, x, batch, cin, cout, p);
+        assert_eq!(y.len(), want.len());
+        for (i, (a, b)) in y.iter().zip(&want).enumerate() {
+            assert!(
+                (a - b).abs() <= tolerance(*b),
+                "{cout}x{cin}x{p}x{batch} at {i}: {a} vs {b}"
+            );
+        }
+        y
+    }
+
     #[test]
     fn matches_the_sum_over_input_channels_for_every_shape_edge() {
         // Channel counts that fill tiles and leave partial ones; pixel counts below, at and
@@ -892,16 +915,10 @@ mod tests {
             let bias = values(cout, 2);
             let x = values(batch * cin * p, 3);
             let conv = PointwiseConv::new(cout, cin, &w, Some(bias.clone())).unwrap();
-            let mut y = Vec::new();
-            conv.run_into(&x, batch, p, &mut y).unwrap();
-            let want = naive(&w, &bias, &x, batch, cin, cout, p);
-            assert_eq!(y.len(), want.len());
-            for (i, (a, b)) in y.iter().zip(&want).enumerate() {
-                assert!(
-                    (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
-                    "{cout}x{cin}x{p}x{batch} at {i}: {a} vs {b}"
-                );
-            }
+            let shape = (cout, cin, p, batch);
+            product_within(&conv, &w, &bias, &x, shape, |want| {
+                1e-4 * (1.0 + want.abs())
+            });
         }
     }
 
@@ -1009,19 +1026,11 @@ mod tests {
                 x[ci * p] = 0.25;
             }
             let conv = PointwiseConv::new(cout, cin, &w, Some(bias.clone())).unwrap();
-            let mut y = Vec::new();
-            conv.quantised().run_into(&x, batch, p, &mut y).unwrap();
-            let want = naive(&w, &bias, &x, batch, cin, cout, p);
-            assert_eq!(y.len(), want.len());
             // Each product is off by at most half a weight step times the input plus half an
             // input step times the weight: with values in ±1, about 1/2047 + 1/levels of each.
             let tolerance = cin as f32 * (1.0 / 2047.0 + 2.0 / 1000.0) + 1e-4;
-            for (i, (a, b)) in y.iter().zip(&want).enumerate() {
-                assert!(
-                    (a - b).abs() <= tolerance,
-                    "{cout}x{cin}x{p}x{batch} at {i}: {a} vs {b}"
-                );
-            }
+            let shape = (cout, cin, p, batch);
+            let y = product_within(&conv.quantised(), &w, &bias, &x, shape, |_| tolerance);
             // The zero row is its bias; the constant pixel exact up to float rounding.
             for n in 0..batch {
                 assert!((y[n * cout * p] - bias[0]).abs() < 1e-6);
